@@ -1,0 +1,162 @@
+"""The ``counterscan`` command line.
+
+Every subcommand accepts the settings flags (``--bootstrap-servers`` and the
+rest), each also readable from its ``COUNTERSCAN_*`` environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.broker import BrokerError, detached_status, start_detached, stop_detached
+from pipeline.settings import Settings, setting_help, setting_type
+
+
+def _settings_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("settings (flag, else environment variable, else default)")
+    for name, env, default, text in setting_help():
+        group.add_argument(
+            "--" + name.replace("_", "-"), dest=name, type=setting_type(name), default=None,
+            metavar=setting_type(name).__name__.upper(), help=f"{text} [{env}; default {default}]",
+        )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _settings_parser()
+    parser = argparse.ArgumentParser(
+        prog="counterscan",
+        description="Scan marketplace listings for counterfeits on Kafka: normalize, score, route.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("worker", parents=[common], help="run a worker: scans listings.raw as part of the consumer group")
+
+    broker = commands.add_parser("broker", parents=[common], help="a local Apache Kafka broker (KRaft) for development")
+    broker.add_argument("action", choices=("start", "stop", "status"))
+
+    topics_cmd = commands.add_parser("topics", parents=[common], help="create every counterscan topic, idempotently")
+    topics_cmd.add_argument("action", choices=("create", "list"))
+
+    generate = commands.add_parser("generate", parents=[common], help="publish synthetic listings with ground truth")
+    generate.add_argument("--count", type=int, required=True, help="how many listings to publish")
+    generate.add_argument("--rate", type=float, default=None, help="listings per second (default: as fast as possible)")
+    generate.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same listings")
+    generate.add_argument("--labels", type=Path, default=None, help="write ground truth here as JSON lines")
+    generate.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    demo = commands.add_parser("demo", parents=[common], help="end-to-end run on a local broker with a report")
+    demo.add_argument("--listings", type=int, default=100_000, help="listings to generate (default 100000)")
+    demo.add_argument("--workers", type=int, default=2, help="worker processes in the group (default 2)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed of the generated listings")
+    demo.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {name: getattr(args, name) for name, *_ in setting_help()}
+    return Settings.load(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings_from(args)
+    except ValueError as exc:
+        print(f"counterscan: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](settings, args)
+    except BrokerError as exc:
+        print(f"counterscan: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import faust
+
+    from agents.app import create_app
+
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()
+    return 0
+
+
+def run_broker(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "start":
+        handle = start_detached(settings)
+        print(f"{handle.version} running on {handle.bootstrap_servers} (pid {handle.pid}, data {handle.data_dir})")
+    elif args.action == "stop":
+        handle = stop_detached(settings)
+        print("stopped" if handle else "no local broker recorded")
+    else:
+        handle, answering = detached_status(settings)
+        if handle is None:
+            print("no local broker recorded")
+            return 1
+        print(f"{handle.version} on {handle.bootstrap_servers} pid {handle.pid}: "
+              f"{'answering Metadata' if answering else 'NOT answering'}")
+        return 0 if answering else 1
+    return 0
+
+
+def run_topics(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.kafka import create_topics, resolve_bootstrap
+    from pipeline.topics import ALL_TOPICS
+
+    if args.action == "list":
+        for spec in ALL_TOPICS:
+            print(f"{spec.name:<22} {spec.partitions:>3} partitions  key: {spec.key:<18} {spec.description}")
+        return 0
+    outcome = asyncio.run(create_topics(resolve_bootstrap(settings), settings.replication_factor))
+    for name, state in outcome.items():
+        print(f"{name:<22} {state}")
+    return 0
+
+
+def run_generate(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.kafka import resolve_bootstrap
+    from agents.produce import publish
+    from pipeline.generator import ListingGenerator
+
+    if args.count < 0:
+        print("counterscan: --count must not be negative", file=sys.stderr)
+        return 2
+    sent = asyncio.run(publish(resolve_bootstrap(settings), ListingGenerator(args.seed), args.count,
+                               rate=args.rate, labels=args.labels, progress=not args.no_progress))
+    print(f"published {len(sent)} listings" + (f"; labels in {args.labels}" if args.labels else ""))
+    return 0
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.demo import format_report, run_demo as demo, write_json
+
+    report = demo(settings, args.listings, args.workers, args.seed, progress=not args.no_progress)
+    print(format_report(report))
+    if args.json:
+        write_json(report, args.json)
+        print(f"report written to {args.json}")
+    ok = report["lost"] == 0 and report["decisions"] + report["deadletter"] == report["listings_in"]
+    if not ok:
+        print("counterscan: some listings got no decision and no dead-letter record", file=sys.stderr)
+    return 0 if ok else 1
+
+
+COMMANDS = {
+    "worker": run_worker, "broker": run_broker, "topics": run_topics,
+    "generate": run_generate, "demo": run_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

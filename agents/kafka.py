@@ -1,0 +1,85 @@
+"""Kafka client construction and topic administration, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from pipeline.broker import BrokerError, read_state
+from pipeline.settings import Settings
+from pipeline.topics import ALL_TOPICS, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def resolve_bootstrap(settings: Settings) -> str:
+    """The configured cluster, else the local broker `counterscan broker start` left running."""
+    if settings.bootstrap_servers:
+        return settings.bootstrap_servers
+    handle = read_state(settings)
+    if handle is None:
+        raise BrokerError(
+            "no Kafka cluster configured: set COUNTERSCAN_BOOTSTRAP_SERVERS (or --bootstrap-servers), "
+            "or start a local broker with `counterscan broker start`"
+        )
+    return handle.bootstrap_servers
+
+
+def producer(bootstrap_servers: str, **overrides: object) -> AIOKafkaProducer:
+    """Idempotent, acks from all in-sync replicas: an acknowledged output is a durable output."""
+    options: dict[str, object] = dict(
+        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
+        linger_ms=5, max_batch_size=512 * 1024, max_request_size=10 * 1024 * 1024,
+    )
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def reader(bootstrap_servers: str, *topics: str, **overrides: object) -> AIOKafkaConsumer:
+    """A group-less consumer from the beginning of the topics, for reports and tests."""
+    options: dict[str, object] = dict(
+        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def create_topics(
+    bootstrap_servers: str, replication_factor: int = 1, specs: tuple[TopicSpec, ...] = ALL_TOPICS
+) -> dict[str, str]:
+    """Create what is missing; existing topics are left alone. Returns name -> created|exists."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        outcome = {s.name: "exists" for s in specs if s.name in existing}
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            response = await admin.create_topics([
+                NewTopic(s.name, num_partitions=s.partitions, replication_factor=replication_factor,
+                          topic_configs=dict(s.config))
+                for s in missing
+            ])
+            for name, code, message in _topic_errors(response):
+                if code == 0:
+                    outcome[name] = "created"
+                elif code == TopicAlreadyExistsError.errno:
+                    outcome[name] = "exists"
+                else:
+                    raise RuntimeError(f"creating topic {name} failed (error {code}): {message}")
+        return outcome
+    finally:
+        await admin.close()
+
+
+def _topic_errors(response: object) -> list[tuple[str, int, str]]:
+    rows = []
+    for entry in response.topic_errors:  # type: ignore[attr-defined]
+        name, code = entry[0], entry[1]
+        message = entry[2] if len(entry) > 2 else ""
+        rows.append((name, code, message or ""))
+    return rows

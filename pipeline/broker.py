@@ -1,0 +1,280 @@
+"""A real Apache Kafka broker (KRaft, one node) started from Maven-resolved jars.
+
+The same launcher serves ``make demo``, the test fixtures, the benchmarks and
+``counterscan broker start|stop|status``, so every path exercises one broker
+setup. Ephemeral brokers die with the process that started them (Linux
+parent-death signal), so a crashed test run leaves no JVM behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ctypes
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from string import Template
+
+from pipeline.settings import PROJECT_ROOT, Settings
+
+KAFKA_DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
+VERSION_LINE = re.compile(r"Kafka version: (\S+)")
+_PR_SET_PDEATHSIG = 1
+
+
+class BrokerError(RuntimeError):
+    """The local broker could not be installed, started or reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerHandle:
+    """Where a running local broker lives; written to the state file for ``broker stop``."""
+
+    pid: int
+    bootstrap_servers: str
+    data_dir: str
+    version: str
+
+    @property
+    def log_file(self) -> Path:
+        return Path(self.data_dir) / "broker.out"
+
+
+def ensure_kafka_jars(settings: Settings) -> Path:
+    """Resolve the broker jars with Maven unless they are already cached."""
+    libs = settings.kafka_libs_dir
+    if any(libs.glob("kafka_2.13-*.jar")):
+        return libs
+    if shutil.which("mvn") is None:
+        raise BrokerError("Maven (mvn) is needed to fetch Apache Kafka from Maven Central; install it")
+    libs.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        "mvn", "-q", "-B", "-f", str(KAFKA_DEPLOY_DIR / "pom.xml"),
+        "dependency:copy-dependencies", f"-Dkafka.libs={libs}",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0 or not any(libs.glob("kafka_2.13-*.jar")):
+        raise BrokerError(f"Maven could not resolve Apache Kafka:\n{result.stdout}\n{result.stderr}")
+    return libs
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def new_cluster_id() -> str:
+    """A Kafka Uuid in its base64 form (22 url-safe characters, never leading '-')."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class LocalBroker:
+    """Formats storage, starts the JVM, waits for Metadata, stops it cleanly."""
+
+    def __init__(self, settings: Settings, *, data_dir: Path | None = None, ephemeral: bool = True) -> None:
+        self.settings = settings
+        self.ephemeral = ephemeral
+        self._own_data_dir = data_dir is None
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="counterscan-kafka-"))
+        self.process: subprocess.Popen[bytes] | None = None
+        self.handle: BrokerHandle | None = None
+
+    def _java_command(self, main: str, *args: str) -> list[str]:
+        libs = ensure_kafka_jars(self.settings)
+        java = shutil.which("java") or "java"
+        return [
+            java, f"-Xms{self.settings.kafka_heap}", f"-Xmx{self.settings.kafka_heap}",
+            "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={KAFKA_DEPLOY_DIR / 'log4j2.properties'}",
+            "-cp", f"{libs}/*", main, *args,
+        ]
+
+    def _write_config(self) -> Path:
+        broker_port, controller_port = free_port(), free_port()
+        while controller_port == broker_port:
+            controller_port = free_port()
+        template = Template((KAFKA_DEPLOY_DIR / "server.properties.template").read_text())
+        config = self.data_dir / "server.properties"
+        config.write_text(template.substitute(
+            broker_port=broker_port, controller_port=controller_port,
+            log_dir=self.data_dir / "log",
+        ))
+        self._bootstrap = f"127.0.0.1:{broker_port}"
+        return config
+
+    def start(self, timeout_s: float = 90.0) -> BrokerHandle:
+        config = self._write_config()
+        fmt = subprocess.run(
+            self._java_command("kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(config)),
+            capture_output=True, text=True,
+        )
+        if fmt.returncode != 0:
+            raise BrokerError(f"formatting KRaft storage failed:\n{fmt.stdout}\n{fmt.stderr}")
+        log = open(self.data_dir / "broker.out", "wb")
+        self.process = subprocess.Popen(
+            self._java_command("kafka.Kafka", str(config)),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if self.ephemeral else None,
+        )
+        log.close()
+        try:
+            wait_until_ready(self._bootstrap, timeout_s, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        self.handle = BrokerHandle(self.process.pid, self._bootstrap, str(self.data_dir), self._read_version())
+        return self.handle
+
+    def _read_version(self) -> str:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            match = VERSION_LINE.search((self.data_dir / "broker.out").read_text(errors="replace"))
+            if match:
+                return f"apache-kafka {match.group(1)}"
+            time.sleep(0.1)
+        return "apache-kafka (version not logged)"
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        if self.process is not None:
+            terminate(self.process.pid, timeout_s, self.process)
+            self.process = None
+        if self._own_data_dir and self.ephemeral:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> BrokerHandle:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def terminate(pid: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """SIGTERM, wait for a clean shutdown, then SIGKILL: never leave a JVM behind."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _alive(pid, process):
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    if process is not None:
+        process.wait(10)
+
+
+def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
+    if process is not None:
+        return process.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie of a process we did not start still answers kill(0)
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0) -> int:
+    """Number of brokers a Metadata request returns; raises if none answer."""
+    from aiokafka.client import AIOKafkaClient
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout_s)
+        return len(client.cluster.brokers())
+    finally:
+        await client.close()
+
+
+def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    quiet = logging.getLogger("aiokafka")
+    previous_level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # refused connections are expected while the JVM boots
+    try:
+        _poll_until_ready(bootstrap_servers, deadline, process)
+    finally:
+        quiet.setLevel(previous_level)
+
+
+def _poll_until_ready(bootstrap_servers: str, deadline: float, process: subprocess.Popen[bytes] | None) -> None:
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise BrokerError(f"the broker exited with code {process.returncode} during start-up")
+        try:
+            if asyncio.run(broker_metadata(bootstrap_servers, 2.0)) > 0:
+                return
+        except Exception as exc:  # not up yet: connection refused, timeouts
+            last_error = exc
+        time.sleep(0.3)
+    raise BrokerError(f"no Metadata answer from {bootstrap_servers} in time: {last_error}")
+
+
+# --- a detached broker for `counterscan broker start|stop|status` -----------------------
+
+def start_detached(settings: Settings) -> BrokerHandle:
+    existing = read_state(settings)
+    if existing is not None and _alive(existing.pid, None):
+        return existing
+    data_dir = settings.cache_dir / "broker" / "data"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    handle = LocalBroker(settings, data_dir=data_dir, ephemeral=False).start()
+    settings.broker_state_file.write_text(json.dumps(asdict(handle), indent=2))
+    return handle
+
+
+def read_state(settings: Settings) -> BrokerHandle | None:
+    try:
+        return BrokerHandle(**json.loads(settings.broker_state_file.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def stop_detached(settings: Settings) -> BrokerHandle | None:
+    handle = read_state(settings)
+    if handle is None:
+        return None
+    terminate(handle.pid, 30.0)
+    shutil.rmtree(handle.data_dir, ignore_errors=True)
+    settings.broker_state_file.unlink(missing_ok=True)
+    return handle
+
+
+def detached_status(settings: Settings) -> tuple[BrokerHandle | None, bool]:
+    """The recorded broker, and whether it answers Metadata now."""
+    handle = read_state(settings)
+    if handle is None or not _alive(handle.pid, None):
+        return handle, False
+    try:
+        return handle, asyncio.run(broker_metadata(handle.bootstrap_servers, 3.0)) > 0
+    except Exception:
+        return handle, False

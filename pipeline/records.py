@@ -1,0 +1,105 @@
+"""The records counterscan writes, shaped exactly as the contracts in ``schemas/`` say."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from pipeline.normalize import NormalizedListing
+from pipeline.routing import Route
+from pipeline.validation import Rejection
+
+SCHEMA_VERSION = 1
+MAX_REASONS = 4
+
+
+def decision_id(marketplace: str, listing_id: str, revision: int, rules_version: str) -> str:
+    """Same listing revision under the same rules, same id: redeliveries are recognisable."""
+    material = "\x1f".join((marketplace, listing_id, str(revision), rules_version)).encode()
+    return hashlib.blake2b(material, digest_size=16).hexdigest()
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def decision_record(
+    listing: NormalizedListing, *, brand: str | None, score: float, route: Route,
+    signals: list[dict[str, Any]], rules_version: str, model_version: str, decided_at: str,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "decision_id": decision_id(listing.marketplace, listing.listing_id, listing.revision, rules_version),
+        "listing_id": listing.listing_id,
+        "marketplace": listing.marketplace,
+        "revision": listing.revision,
+        "seller_id": listing.seller_id,
+        "brand": brand,
+        "score": round(score, 6),
+        "route": route.value,
+        "signals": signals,
+        "rules_version": rules_version,
+        "model_version": model_version,
+        "decided_at": decided_at,
+        "observed_at": listing.observed_at_text,
+    }
+
+
+def reasons(decision: dict[str, Any]) -> list[str]:
+    """The signals that raised the score, as sentences, strongest first."""
+    raising = [s for s in decision["signals"] if s["contribution"] > 0]
+    return [s["detail"] for s in raising[:MAX_REASONS]]
+
+
+def takedown_notice(decision: dict[str, Any], url: str | None) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "notice_id": decision["decision_id"],
+        "decision_id": decision["decision_id"],
+        "listing_id": decision["listing_id"],
+        "marketplace": decision["marketplace"],
+        "url": url,
+        "seller_id": decision["seller_id"],
+        "brand": decision["brand"],
+        "score": decision["score"],
+        "reasons": reasons(decision),
+        "rules_version": decision["rules_version"],
+        "issued_at": decision["decided_at"],
+    }
+
+
+def review_request(decision: dict[str, Any], url: str | None) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "review_id": decision["decision_id"],
+        "decision_id": decision["decision_id"],
+        "listing_id": decision["listing_id"],
+        "marketplace": decision["marketplace"],
+        "url": url,
+        "seller_id": decision["seller_id"],
+        "brand": decision["brand"],
+        "score": decision["score"],
+        "reasons": reasons(decision),
+        "priority": decision["score"],
+        "rules_version": decision["rules_version"],
+        "requested_at": decision["decided_at"],
+    }
+
+
+def deadletter_record(
+    rejection: Rejection, *, topic: str, partition: int, offset: int, key: bytes | None,
+    value: bytes | None, failed_at: str,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "reason": rejection.reason.value,
+        "detail": rejection.detail,
+        "source": {
+            "topic": topic, "partition": partition, "offset": offset,
+            "key": None if key is None else key.decode("utf-8", errors="replace"),
+        },
+        "original_b64": base64.b64encode(value or b"").decode("ascii"),
+        "failed_at": failed_at,
+    }

@@ -1,0 +1,83 @@
+"""Reconcile what went into the pipeline with what came out, by listing id.
+
+Used by the demo, the benchmarks and the fault scenarios: ``lost`` counts
+inputs with neither a decision nor a dead-letter record, ``duplicates`` counts
+extra records carrying a decision id already seen (at-least-once redelivery).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Reconciliation:
+    expected: set[str]
+    decided: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deadlettered: dict[str, str] = field(default_factory=dict)
+    decision_ids: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+
+    def add_decision(self, decision: dict[str, Any]) -> None:
+        self.decision_ids[decision["decision_id"]] += 1
+        if self.decision_ids[decision["decision_id"]] > 1:
+            self.duplicates += 1
+            return
+        self.decided.setdefault(decision["listing_id"], decision)
+
+    def add_deadletter(self, record: dict[str, Any]) -> None:
+        key = record["source"]["key"]
+        if key is None or key in self.deadlettered:
+            self.duplicates += key is not None
+            return
+        self.deadlettered[key] = record["reason"]
+
+    @property
+    def accounted(self) -> int:
+        return len(self.expected & (self.decided.keys() | self.deadlettered.keys()))
+
+    @property
+    def complete(self) -> bool:
+        return self.accounted == len(self.expected)
+
+    def lost(self) -> set[str]:
+        return self.expected - self.decided.keys() - self.deadlettered.keys()
+
+    def summary(self) -> dict[str, Any]:
+        decided = self.expected & self.decided.keys()
+        return {
+            "listings_in": len(self.expected),
+            "decisions": len(decided),
+            "deadletter": len(self.expected & self.deadlettered.keys()),
+            "lost": len(self.lost()),
+            "duplicates": self.duplicates,
+            "routes": dict(sorted(Counter(self.decided[i]["route"] for i in decided).items())),
+            "deadletter_reasons": dict(sorted(Counter(self.deadlettered[i] for i in self.expected & self.deadlettered.keys()).items())),
+        }
+
+
+def quality(decisions: Iterable[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
+    """Precision of takedowns and recall of everything flagged, against ground truth."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for decision in decisions:
+        label = labels.get(decision["listing_id"])
+        if label in ("counterfeit", "genuine"):
+            counts[(label, decision["route"])] += 1
+    counterfeits = sum(v for (label, _), v in counts.items() if label == "counterfeit")
+    takedowns = counts[("counterfeit", "takedown")] + counts[("genuine", "takedown")]
+    flagged = takedowns + counts[("counterfeit", "review")] + counts[("genuine", "review")]
+    caught = counts[("counterfeit", "takedown")] + counts[("counterfeit", "review")]
+    return {
+        "takedown_precision": _ratio(counts[("counterfeit", "takedown")], takedowns),
+        "takedown_recall": _ratio(counts[("counterfeit", "takedown")], counterfeits),
+        "flagged_precision": _ratio(caught, flagged),
+        "flagged_recall": _ratio(caught, counterfeits),
+        "review_share": _ratio(counts[("counterfeit", "review")] + counts[("genuine", "review")], sum(counts.values())),
+    }
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None

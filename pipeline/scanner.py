@@ -1,0 +1,136 @@
+"""normalize -> score -> route for a batch of raw Kafka records, with no I/O.
+
+The agent hands in what ``getmany()`` returned and produces what comes back;
+this module decides. Every input yields exactly one output on
+``listings.decisions`` or ``listings.deadletter`` (plus a notice or review
+request for suspects), so the agent can commit the batch once all are acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from pipeline import topics
+from pipeline.brands import BrandCatalog
+from pipeline.explain import explain_row
+from pipeline.model import DEFAULT_MODEL, LogisticModel
+from pipeline.normalize import NormalizedListing, normalize
+from pipeline.records import deadletter_record, decision_record, iso, review_request, takedown_notice
+from pipeline.routing import Route, route, thresholds
+from pipeline.settings import Settings
+from pipeline.signals import SignalExtractor
+from pipeline.validation import Reason, Rejection, decode_listing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(slots=True)
+class BatchResult:
+    outputs: list[OutputRecord] = field(default_factory=list)
+    decisions: int = 0
+    deadletters: int = 0
+    routes: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+class Scanner:
+    def __init__(self, settings: Settings, catalog: BrandCatalog | None = None,
+                 model: LogisticModel = DEFAULT_MODEL) -> None:
+        self.settings = settings
+        self.catalog = catalog or BrandCatalog.load()
+        self.extractor = SignalExtractor(self.catalog)
+        self.model = model
+
+    def process(self, records: Sequence[InputRecord], now: datetime | None = None) -> BatchResult:
+        stamp = iso(now or datetime.now(timezone.utc))
+        result = BatchResult()
+        valid: list[tuple[InputRecord, NormalizedListing]] = []
+        for record in records:
+            outcome = self._admit(record)
+            if isinstance(outcome, Rejection):
+                self._deadletter(result, record, outcome, stamp)
+            else:
+                valid.append((record, outcome))
+        try:
+            self._decide(result, valid, stamp)
+        except Exception:  # one listing broke the batch math: isolate it, keep the rest
+            log.exception("batch scoring failed; scoring %d listings one by one", len(valid))
+            for item in valid:
+                try:
+                    self._decide(result, [item], stamp)
+                except Exception as exc:
+                    self._deadletter(result, item[0], Rejection(Reason.PROCESSING_ERROR, repr(exc)[:300]), stamp)
+        return result
+
+    def _admit(self, record: InputRecord) -> NormalizedListing | Rejection:
+        decoded = decode_listing(record.value, self.settings.max_record_bytes)
+        if isinstance(decoded, Rejection):
+            return decoded
+        try:
+            return normalize(decoded)
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            return Rejection(Reason.PROCESSING_ERROR, f"normalization failed: {exc!r}"[:300])
+
+    def _decide(self, result: BatchResult, batch: list[tuple[InputRecord, NormalizedListing]], stamp: str) -> None:
+        if not batch:
+            return
+        listings = [listing for _, listing in batch]
+        signals = self.extractor.extract(listings)
+        contributions = self.model.contributions(signals.features)
+        scores = self.model.scores(contributions)
+        take_at, review_at = thresholds(self.catalog, signals.brand_ids, self.settings.takedown_threshold,
+                                        self.settings.review_threshold)
+        routes = route(scores, take_at, review_at, signals.authorized)
+        outputs: list[OutputRecord] = []
+        for i, listing in enumerate(listings):
+            brand = signals.brand_ids[i]
+            shown = self.catalog.profiles[brand].display_name if brand else None
+            decision = decision_record(
+                listing, brand=brand, score=float(scores[i]), route=routes[i],
+                signals=explain_row(signals.values[i], contributions[i], shown, signals.terms[i]),
+                rules_version=self.settings.rules_version, model_version=self.model.version, decided_at=stamp,
+            )
+            key = listing.listing_id.encode()
+            outputs.append(OutputRecord(topics.DECISIONS.name, key, orjson.dumps(decision)))
+            if routes[i] is Route.TAKEDOWN:
+                outputs.append(OutputRecord(topics.TAKEDOWN.name, key, orjson.dumps(takedown_notice(decision, listing.url))))
+            elif routes[i] is Route.REVIEW:
+                outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(review_request(decision, listing.url))))
+        result.outputs.extend(outputs)  # only once the whole batch succeeded: nothing half-written
+        result.decisions += len(listings)
+        result.routes.update(r.value for r in routes)
+
+    @staticmethod
+    def _deadletter(result: BatchResult, record: InputRecord, rejection: Rejection, stamp: str) -> None:
+        payload = deadletter_record(rejection, topic=record.topic, partition=record.partition,
+                                    offset=record.offset, key=record.key, value=record.value, failed_at=stamp)
+        result.outputs.append(OutputRecord(topics.DEADLETTER.name, record.key, orjson.dumps(payload)))
+        result.deadletters += 1
+        result.reasons[rejection.reason.value] += 1
+
+
+def parse_output(record: OutputRecord) -> dict[str, Any]:
+    return orjson.loads(record.value)

@@ -1,0 +1,109 @@
+"""One typed settings object for every counterscan process.
+
+Values come, in rising precedence, from field defaults, ``COUNTERSCAN_*``
+environment variables and command-line flags, so a worker in Kubernetes (env
+from a ConfigMap) and a developer at a shell (flags) read the same fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "COUNTERSCAN_"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bootstrap_servers: str | None = _setting(
+        None, "Kafka bootstrap servers (host:port,...); unset means start a local broker"
+    )
+    app_id: str = _setting("counterscan", "Faust application id (prefix of its internal topics)")
+    scan_group_id: str = _setting(
+        "counterscan-scan", "consumer group of the listing hot path; all workers share it"
+    )
+    replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes")
+    batch_max_records: int = _setting(2000, "most listings the hot path takes per batch")
+    batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds")
+    max_record_bytes: int = _setting(
+        1_048_576, "raw listings larger than this are dead-lettered unread"
+    )
+    rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids")
+    takedown_threshold: float = _setting(0.85, "default score at or above which a listing goes to takedown")
+    review_threshold: float = _setting(0.5, "default score at or above which a listing goes to review")
+    web_host: str = _setting("127.0.0.1", "interface of the worker's web server")
+    web_port: int = _setting(6066, "port of the worker's web server")
+    cache_dir: Path = _setting(
+        PROJECT_ROOT / ".cache", "where broker jars, broker state and data directories live"
+    )
+    kafka_heap: str = _setting("512m", "JVM heap of the local broker")
+    log_level: str = _setting("info", "log level of workers and tools")
+
+    @property
+    def kafka_libs_dir(self) -> Path:
+        return self.cache_dir / "kafka-libs"
+
+    @property
+    def broker_state_file(self) -> Path:
+        return self.cache_dir / "broker" / "state.json"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``COUNTERSCAN_*`` variables, then non-None overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = coerce(raw, setting_type(f.name))
+        settings = cls(**values).replace(**overrides)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0.0 < self.review_threshold <= self.takedown_threshold <= 1.0:
+            raise ValueError(
+                "thresholds must satisfy 0 < review_threshold <= takedown_threshold <= 1, got "
+                f"review={self.review_threshold} takedown={self.takedown_threshold}"
+            )
+        if self.batch_max_records < 1:
+            raise ValueError("batch_max_records must be at least 1")
+
+
+def setting_type(name: str) -> type:
+    """The concrete type of a field, with ``X | None`` unwrapped to ``X``."""
+    hint = typing.get_type_hints(Settings)[name]
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return hint
+
+
+def coerce(raw: str, to: type) -> Any:
+    if to is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        return to(raw)
+    except ValueError as exc:
+        raise ValueError(f"cannot read {raw!r} as {to.__name__}") from exc
+
+
+def setting_help() -> list[tuple[str, str, Any, str]]:
+    """(field, env var, default, help) for every setting: feeds --help and the README table."""
+    return [
+        (f.name, ENV_PREFIX + f.name.upper(), f.default, f.metadata.get("help", ""))
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,77 @@
+"""Every Kafka topic counterscan reads or writes, defined once.
+
+Partition counts are explicit because they cap how many workers can share the
+load; 12 divides evenly among 1, 2, 3, 4, 6 and 12 workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+DAY_MS = 24 * 3600 * 1000
+HOT_PARTITIONS = 12
+
+
+def _config(**entries: str) -> Mapping[str, str]:
+    return MappingProxyType({k.replace("_", "."): v for k, v in entries.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    key: str
+    description: str
+    schema: str | None = None
+    config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def compacted(self) -> bool:
+        return self.config.get("cleanup.policy") == "compact"
+
+
+LISTINGS_RAW = TopicSpec(
+    "listings.raw", HOT_PARTITIONS, "listing id",
+    "new and changed listings from scanners and marketplace feeds",
+    "listing.raw.v1.json", _config(retention_ms=str(7 * DAY_MS)),
+)
+DECISIONS = TopicSpec(
+    "listings.decisions", HOT_PARTITIONS, "listing id",
+    "one decision per listing revision: route, score, signals; the audit trail",
+    "decision.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+)
+TAKEDOWN = TopicSpec(
+    "suspects.takedown", HOT_PARTITIONS, "listing id",
+    "high-confidence suspects as takedown notices",
+    "takedown_notice.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+)
+REVIEW = TopicSpec(
+    "suspects.review", HOT_PARTITIONS, "listing id",
+    "medium-confidence suspects for human review queues",
+    "review_request.v1.json", _config(retention_ms=str(30 * DAY_MS)),
+)
+DEADLETTER = TopicSpec(
+    "listings.deadletter", 3, "listing id or null",
+    "records that could not be processed, with the original bytes and a reason code",
+    "deadletter.v1.json", _config(retention_ms=str(30 * DAY_MS)),
+)
+OUTCOMES = TopicSpec(
+    "enforcement.outcomes", 6, "listing id",
+    "what takedown services and reviewers concluded",
+)
+BRAND_PROFILES = TopicSpec(
+    "brands.profiles", 1, "brand id",
+    "brand protection profiles, editable at run time",
+    config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+)
+SELLER_REPUTATION = TopicSpec(
+    "sellers.reputation", 6, "seller id",
+    "changelog of seller state built from outcomes",
+    config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, BRAND_PROFILES, SELLER_REPUTATION,
+)
