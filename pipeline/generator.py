@@ -79,9 +79,10 @@ class Mix:
 
 class ListingGenerator:
     def __init__(self, seed: int = 1, catalog: BrandCatalog | None = None, mix: Mix = Mix(),
-                 start: datetime | None = None) -> None:
+                 start: datetime | None = None, id_prefix: str | None = None) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        self.id_prefix = f"s{seed}-" if id_prefix is None else id_prefix
         self.mix = mix
         self.catalog = catalog or BrandCatalog.load()
         self.brands = list(self.catalog.profiles.values())
@@ -97,7 +98,7 @@ class ListingGenerator:
 
     def next(self) -> GeneratedListing:
         self.sequence += 1
-        listing_id = f"s{self.seed}-{self.sequence:010d}"
+        listing_id = f"{self.id_prefix}{self.sequence:010d}"
         draw = self.rng.random()
         mix = self.mix
         if draw < mix.malformed:

@@ -1,0 +1,55 @@
+# counterscan: `make demo` runs the pipeline end to end on a local Apache Kafka
+# broker; `make test` installs everything needed and runs the whole suite.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+INSTALLED   := $(VENV)/.installed
+KAFKA_JARS  := .cache/kafka-libs/.resolved
+
+.PHONY: demo test unit integration install kafka tools clean help
+
+help:
+	@echo "make demo   run counterscan end to end on a local Kafka broker (report in reports/demo.json)"
+	@echo "make test   install what is needed and run every test"
+	@echo "make unit | integration   one half of the suite"
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "counterscan needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+# Apache Kafka broker jars from Maven Central (needs Java 17+ and Maven).
+$(KAFKA_JARS): deploy/kafka/pom.xml
+	@command -v java >/dev/null || { echo "Java 17+ is needed to run the local Kafka broker"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Apache Kafka from Maven Central"; exit 1; }
+	rm -rf .cache/kafka-libs
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies
+	touch $@
+
+kafka: $(KAFKA_JARS)
+
+# kcat: a Kafka client we did not write, for the interoperability test.
+tools:
+	@command -v kcat >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq kcat >/dev/null; }
+
+demo: $(INSTALLED) $(KAFKA_JARS)
+	$(BIN)/counterscan demo --json reports/demo.json
+
+test: $(INSTALLED) $(KAFKA_JARS) tools
+	$(BIN)/pytest -q
+
+unit: $(INSTALLED)
+	$(BIN)/pytest -q tests/pipeline
+
+integration: $(INSTALLED) $(KAFKA_JARS) tools
+	$(BIN)/pytest -q tests/integration
+
+clean:
+	rm -rf $(VENV) .cache reports .pytest_cache

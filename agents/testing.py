@@ -1,0 +1,59 @@
+"""Helpers for tests and benchmarks that run the real thing: workers and topic readers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from agents.kafka import producer, reader
+from pipeline.broker import free_port, terminate
+
+
+@contextlib.contextmanager
+def running_worker(bootstrap: str, log_path: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A `counterscan worker` process; always stopped (SIGTERM, then SIGKILL) on exit."""
+    env = dict(os.environ, COUNTERSCAN_BOOTSTRAP_SERVERS=bootstrap)
+    env.update({f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()})
+    env.setdefault("COUNTERSCAN_WEB_PORT", str(free_port()))
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "agents.cli", "worker"], stdout=log,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        terminate(proc.pid, 30.0, proc)
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+    client = producer(bootstrap)
+    await client.start()
+    try:
+        await asyncio.gather(*[await client.send(topic, value, key=key) for key, value in records])
+    finally:
+        await client.stop()
+
+
+async def read_until(bootstrap: str, topics: list[str], done: Callable[[list[tuple[str, bytes | None, dict[str, Any]]]], bool],
+                     timeout_s: float = 60.0) -> list[tuple[str, bytes | None, dict[str, Any]]]:
+    """Every record of the topics from the beginning, until ``done(records)`` or the timeout."""
+    consumer = reader(bootstrap, *topics)
+    await consumer.start()
+    seen: list[tuple[str, bytes | None, dict[str, Any]]] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and not done(seen):
+            batches = await consumer.getmany(timeout_ms=300)
+            for tp, messages in batches.items():
+                seen.extend((tp.topic, m.key, orjson.loads(m.value)) for m in messages)
+        return seen
+    finally:
+        await consumer.stop()

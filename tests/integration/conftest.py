@@ -1,0 +1,56 @@
+"""One real Apache Kafka broker and one running worker for the integration tests.
+
+The broker comes from the project's launcher (or COUNTERSCAN_BOOTSTRAP_SERVERS);
+both are stopped when the session ends, also after failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from agents.kafka import create_topics
+from agents.testing import running_worker
+from pipeline.broker import LocalBroker
+from pipeline.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def bootstrap() -> Iterator[str]:
+    external = os.environ.get("COUNTERSCAN_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    broker = LocalBroker(Settings.load())
+    handle = broker.start()
+    try:
+        yield handle.bootstrap_servers
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def topics_created(bootstrap: str) -> str:
+    asyncio.run(create_topics(bootstrap))
+    return bootstrap
+
+
+@pytest.fixture(scope="session")
+def worker(topics_created: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A worker scanning listings.raw; yields the bootstrap servers."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with running_worker(topics_created, log, scan_group_id=f"it-{uuid.uuid4().hex[:8]}", app_id="counterscan-it") as proc:
+        yield topics_created
+        assert proc.poll() is None, f"worker died during the tests:\n{log.read_text()[-3000:]}"
+
+
+@pytest.fixture
+def run_id() -> str:
+    """A prefix that keeps this test's listing ids apart from every other test's."""
+    return uuid.uuid4().hex[:10]

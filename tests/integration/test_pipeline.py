@@ -1,0 +1,102 @@
+"""Listings in, exact records out, through a running worker on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import datetime, timezone
+
+import orjson
+
+from agents.testing import produce, read_until
+from pipeline import topics
+from pipeline.scanner import Scanner, parse_output
+from pipeline.settings import Settings
+from pipeline.testing import listing, raw_records
+
+OUTPUT_TOPICS = [topics.DECISIONS.name, topics.TAKEDOWN.name, topics.REVIEW.name, topics.DEADLETTER.name]
+TIME_FIELDS = ("decided_at", "issued_at", "requested_at", "failed_at")
+
+
+def comparable(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in TIME_FIELDS}
+
+
+def cases(run_id: str) -> tuple[list[dict], list[tuple[str, bytes, str]]]:
+    valid = [
+        listing(listing_id=f"{run_id}-plain"),
+        listing(listing_id=f"{run_id}-fake", title="Gucc1 Marmont bag replica AAA", brand="",
+                quantity=200, **{"price.amount": 300, "price.currency": "CNY",
+                                 "seller.created_at": "2026-11-20T00:00:00Z"}),
+        listing(listing_id=f"{run_id}-resale", title="Prada Galleria bag pre-owned", brand="Prada",
+                **{"price.amount": 1800.0}),
+        listing(listing_id=f"{run_id}-quiet", title="Louis Vuitton Neverfull MM", brand="Louis Vuitton",
+                **{"price.amount": 390.0, "seller.created_at": "2026-11-01T00:00:00Z"}),
+    ]
+    bad_price = json.dumps(listing(listing_id=f"{run_id}-nan", **{"price.amount": float("nan")})).encode()
+    malformed = [
+        (f"{run_id}-json", b'{"listing_id": "half', "malformed_json"),
+        (f"{run_id}-utf8", b'{"title": "\xff"}', "invalid_utf8"),
+        (f"{run_id}-missing", orjson.dumps({"listing_id": f"{run_id}-missing"}), "missing_field"),
+        (f"{run_id}-type", orjson.dumps(listing(listing_id=f"{run_id}-type", quantity="many")), "wrong_type"),
+        (f"{run_id}-ccy", orjson.dumps(listing(listing_id=f"{run_id}-ccy", **{"price.currency": "XQZ"})), "unknown_currency"),
+        (f"{run_id}-neg", orjson.dumps(listing(listing_id=f"{run_id}-neg", **{"price.amount": -1})), "invalid_price"),
+        (f"{run_id}-nan", bad_price, "invalid_price"),
+        (f"{run_id}-big", orjson.dumps(listing(listing_id=f"{run_id}-big", title="x" * 2000)), "oversized_field"),
+        (f"{run_id}-array", b"[1, 2]", "not_an_object"),
+    ]
+    return valid, malformed
+
+
+def test_exact_records_come_out_for_valid_and_malformed_input(worker: str, run_id: str):
+    valid, malformed = cases(run_id)
+    # malformed records sit between valid ones: the worker must keep going past them
+    sent = [(valid[0]["listing_id"].encode(), orjson.dumps(valid[0]))]
+    sent += [(key.encode(), value) for key, value, _ in malformed]
+    sent += [(v["listing_id"].encode(), orjson.dumps(v)) for v in valid[1:]]
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, sent))
+
+    ids = {key.decode() for key, _ in sent}
+
+    def all_accounted(records):
+        decided = {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
+        dead = {r["source"]["key"] for t, _, r in records if t == topics.DEADLETTER.name}
+        return ids <= decided | dead
+
+    records = [r for r in asyncio.run(read_until(worker, OUTPUT_TOPICS, all_accounted, 90))
+               if (r[1] or b"").decode().startswith(run_id)]
+
+    expected = Scanner(Settings.load(env={})).process(raw_records(valid), datetime.now(timezone.utc))
+    want = sorted((o.topic, o.key, json.dumps(comparable(parse_output(o)), sort_keys=True)) for o in expected.outputs)
+    got = sorted((t, k, json.dumps(comparable(r), sort_keys=True)) for t, k, r in records if t != topics.DEADLETTER.name)
+    assert got == want
+
+    routes = {r["listing_id"]: r["route"] for t, _, r in records if t == topics.DECISIONS.name}
+    assert routes[f"{run_id}-fake"] == "takedown"
+    assert routes[f"{run_id}-plain"] == "clear"
+
+    dead = {r["source"]["key"]: r for t, _, r in records if t == topics.DEADLETTER.name}
+    assert set(dead) == {key for key, _, _ in malformed}
+    for key, value, reason in malformed:
+        assert dead[key]["reason"] == reason, key
+        assert base64.b64decode(dead[key]["original_b64"]) == value
+        assert dead[key]["source"]["topic"] == topics.LISTINGS_RAW.name
+
+
+def test_many_listings_each_get_exactly_one_outcome(worker: str, run_id: str):
+    from pipeline.generator import ListingGenerator
+
+    items = ListingGenerator(seed=7, id_prefix=f"{run_id}-").take(5000)
+    sent = [(i.key, i.value) for i in items]
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, sent))
+    ids = {key.decode() for key, _ in sent}
+
+    def keys(records):
+        return {(k or b"").decode() for t, k, _ in records if t in (topics.DECISIONS.name, topics.DEADLETTER.name)}
+
+    records = asyncio.run(read_until(worker, [topics.DECISIONS.name, topics.DEADLETTER.name],
+                                     lambda rs: ids <= keys(rs), 120))
+    mine = [(t, (k or b"").decode()) for t, k, _ in records if (k or b"").decode() in ids]
+    assert len(mine) == len(ids)  # one outcome per input, none lost, none doubled
+    assert sum(1 for t, _ in mine if t == topics.DEADLETTER.name) == sum(1 for i in items if i.label == "malformed")

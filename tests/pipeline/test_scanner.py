@@ -1,0 +1,129 @@
+import base64
+from collections import Counter
+
+import orjson
+import pytest
+
+from pipeline import topics
+from pipeline.generator import MALFORMED, ListingGenerator
+from pipeline.records import decision_id
+from pipeline.scanner import Scanner, parse_output
+from pipeline.settings import Settings
+from pipeline.testing import listing, raw_records
+from tests.pipeline.test_schemas import validator as schema_validator
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(Settings.load(env={}))
+
+
+def outputs_by_topic(result):
+    grouped: dict[str, list[dict]] = {}
+    for record in result.outputs:
+        grouped.setdefault(record.topic, []).append(parse_output(record))
+    return grouped
+
+
+def test_every_input_yields_exactly_one_decision_or_deadletter(scanner):
+    items = ListingGenerator(seed=11).take(3000)
+    result = scanner.process(raw_records([i.value for i in items]))
+    grouped = outputs_by_topic(result)
+    decided = Counter(d["listing_id"] for d in grouped[topics.DECISIONS.name])
+    dead = Counter(d["source"]["offset"] for d in grouped[topics.DEADLETTER.name])
+    assert max(decided.values()) == 1 and max(dead.values()) == 1
+    assert len(decided) + len(dead) == len(items)
+    assert len(dead) == sum(1 for i in items if i.label == MALFORMED)
+    assert result.decisions == len(decided) and result.deadletters == len(dead)
+
+
+def test_outputs_match_their_contracts(scanner):
+    items = ListingGenerator(seed=12).take(1500)
+    grouped = outputs_by_topic(scanner.process(raw_records([i.value for i in items])))
+    for topic, schema in ((topics.DECISIONS, "decision.v1.json"), (topics.TAKEDOWN, "takedown_notice.v1.json"),
+                          (topics.REVIEW, "review_request.v1.json"), (topics.DEADLETTER, "deadletter.v1.json")):
+        validator = schema_validator(schema)
+        assert grouped[topic.name], f"no records on {topic.name}"
+        for record in grouped[topic.name]:
+            validator.validate(record)
+
+
+def test_suspects_get_a_notice_or_review_request_with_the_decision_id(scanner):
+    items = ListingGenerator(seed=13).take(2000)
+    grouped = outputs_by_topic(scanner.process(raw_records([i.value for i in items])))
+    routes = {d["decision_id"]: d["route"] for d in grouped[topics.DECISIONS.name]}
+    assert {n["notice_id"] for n in grouped[topics.TAKEDOWN.name]} == {k for k, r in routes.items() if r == "takedown"}
+    assert {n["review_id"] for n in grouped[topics.REVIEW.name]} == {k for k, r in routes.items() if r == "review"}
+
+
+def test_decision_id_is_deterministic_across_redelivery(scanner):
+    data = listing(listing_id="L-7", revision=3)
+    first = outputs_by_topic(scanner.process(raw_records([data])))[topics.DECISIONS.name][0]
+    again = outputs_by_topic(scanner.process(raw_records([data])))[topics.DECISIONS.name][0]
+    assert first["decision_id"] == again["decision_id"] == decision_id("taobao", "L-7", 3, "rules-1")
+    assert decision_id("taobao", "L-7", 4, "rules-1") != first["decision_id"]
+
+
+def test_deadletter_keeps_the_original_bytes_and_key(scanner):
+    bad = b'{"listing_id": "broken"'
+    record = raw_records([bad])[0]
+    result = scanner.process([record.__class__(record.topic, 4, 99, b"broken", bad)])
+    (dead,) = outputs_by_topic(result)[topics.DEADLETTER.name]
+    assert base64.b64decode(dead["original_b64"]) == bad
+    assert dead["source"] == {"topic": "listings.raw", "partition": 4, "offset": 99, "key": "broken"}
+    assert dead["reason"] == "malformed_json"
+
+
+def test_obvious_counterfeit_goes_to_takedown_with_reasons(scanner):
+    fake = listing(listing_id="F-1", title="Gucc1 Marmont bag replica AAA", brand="",
+                   **{"price.amount": 300, "price.currency": "CNY", "seller.created_at": "2026-11-20T00:00:00Z"},
+                   quantity=200)
+    grouped = outputs_by_topic(scanner.process(raw_records([fake])))
+    (decision,) = grouped[topics.DECISIONS.name]
+    assert decision["route"] == "takedown" and decision["brand"] == "gucci"
+    (notice,) = grouped[topics.TAKEDOWN.name]
+    assert any("replica" in reason for reason in notice["reasons"])
+    assert any("% of Gucci" in reason for reason in notice["reasons"])
+
+
+def test_unbranded_listing_is_cleared(scanner):
+    (decision,) = outputs_by_topic(scanner.process(raw_records([listing()])))[topics.DECISIONS.name]
+    assert decision["route"] == "clear" and decision["brand"] is None
+
+
+def test_authorized_seller_is_never_taken_down(scanner):
+    official = listing(marketplace="tmall", title="Gucci Marmont replica bag", brand="Gucci",
+                       **{"seller.id": "gucci-official", "price.amount": 10.0})
+    (decision,) = outputs_by_topic(scanner.process(raw_records([official])))[topics.DECISIONS.name]
+    assert decision["route"] != "takedown"
+    assert decision["signals"][0]["name"] == "authorized_seller"
+
+
+def test_score_depends_on_price(scanner):
+    cheap = listing(listing_id="a", title="Prada Galleria bag", brand="Prada", **{"price.amount": 90.0})
+    retail = listing(listing_id="b", title="Prada Galleria bag", brand="Prada", **{"price.amount": 2900.0})
+    decisions = outputs_by_topic(scanner.process(raw_records([cheap, retail])))[topics.DECISIONS.name]
+    by_id = {d["listing_id"]: d["score"] for d in decisions}
+    assert by_id["a"] > 0.5 > by_id["b"]
+
+
+def test_a_listing_that_breaks_scoring_is_isolated(scanner, monkeypatch):
+    good, poison = listing(listing_id="good"), listing(listing_id="poison")
+    original = scanner.extractor.extract
+
+    def fragile(batch):
+        if any(x.listing_id == "poison" for x in batch):
+            raise ValueError("boom")
+        return original(batch)
+
+    monkeypatch.setattr(scanner.extractor, "extract", fragile)
+    grouped = outputs_by_topic(scanner.process(raw_records([good, poison])))
+    assert [d["listing_id"] for d in grouped[topics.DECISIONS.name]] == ["good"]
+    (dead,) = grouped[topics.DEADLETTER.name]
+    assert dead["reason"] == "processing_error" and dead["source"]["key"] == "poison"
+
+
+def test_outputs_are_keyed_by_listing_id(scanner):
+    result = scanner.process(raw_records([listing(listing_id="K-9")]))
+    assert {r.key for r in result.outputs} == {b"K-9"}
+    assert orjson.loads(result.outputs[0].value)["listing_id"] == "K-9"

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import Settings, setting_help
+
+
+def test_defaults_then_environment_then_overrides():
+    env = {"COUNTERSCAN_BATCH_MAX_RECORDS": "500", "COUNTERSCAN_BOOTSTRAP_SERVERS": "127.0.0.1:9092"}
+    settings = Settings.load(env=env, bootstrap_servers="127.0.0.1:1234", review_threshold=None)
+    assert settings.batch_max_records == 500
+    assert settings.bootstrap_servers == "127.0.0.1:1234"
+    assert settings.review_threshold == Settings().review_threshold
+
+
+def test_types_are_converted():
+    settings = Settings.load(env={"COUNTERSCAN_TAKEDOWN_THRESHOLD": "0.9", "COUNTERSCAN_CACHE_DIR": "/tmp/x"})
+    assert settings.takedown_threshold == 0.9 and settings.cache_dir == Path("/tmp/x")
+
+
+def test_bad_values_are_reported_by_name():
+    with pytest.raises(ValueError, match="int"):
+        Settings.load(env={"COUNTERSCAN_WEB_PORT": "eighty"})
+    with pytest.raises(ValueError, match="threshold"):
+        Settings.load(env={}, review_threshold=0.95, takedown_threshold=0.9)
+
+
+def test_every_setting_has_help_and_env_name():
+    for name, env, _default, text in setting_help():
+        assert env == "COUNTERSCAN_" + name.upper() and text
