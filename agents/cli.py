@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"counterscan: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command != "worker":  # client chatter (joins, metadata) is noise in a tool's output
+        logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return COMMANDS[args.command](settings, args)
     except BrokerError as exc:

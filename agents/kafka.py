@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -71,9 +72,23 @@ async def create_topics(
                     outcome[name] = "exists"
                 else:
                     raise RuntimeError(f"creating topic {name} failed (error {code}): {message}")
+        await _wait_for_leaders(admin, [s.name for s in specs])
         return outcome
     finally:
         await admin.close()
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+    """New partitions answer NotLeaderForPartition until their leader is elected; wait for it."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        described = await admin.describe_topics(names)
+        if all(t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+               for t in described):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"topics without partition leaders after {timeout_s:.0f}s: {names}")
+        await asyncio.sleep(0.2)
 
 
 def _topic_errors(response: object) -> list[tuple[str, int, str]]:
