@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from agents.kafka import create_topics, reader
+from agents.kafka import create_topics, reader, wait_for_group
 from agents.produce import publish
 from pipeline import topics
 from pipeline.broker import BrokerHandle, LocalBroker, free_port, terminate
@@ -91,6 +91,8 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
     with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, cluster(settings) as (bootstrap, broker):
         asyncio.run(create_topics(bootstrap, settings.replication_factor))
         with workers(settings, bootstrap, worker_count, Path(scratch)) as procs:
+            asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
+                                       alive=lambda: all(p.poll() is None for p in procs)))
             first_sent = time.monotonic()
             sent = asyncio.run(publish(bootstrap, ListingGenerator(seed), listings, progress=progress))
             reconciliation = Reconciliation({item.listing_id for item in sent})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline.broker import BrokerError, read_state
 from pipeline.settings import Settings
@@ -89,6 +90,33 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         if asyncio.get_running_loop().time() > deadline:
             raise RuntimeError(f"topics without partition leaders after {timeout_s:.0f}s: {names}")
         await asyncio.sleep(0.2)
+
+
+async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, timeout_s: float = 60.0,
+                         alive: Callable[[], bool] = lambda: True) -> None:
+    """Until the group is Stable with ``members`` members: workers are in and partitions assigned."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    try:
+        while True:
+            try:
+                (response,) = await admin.describe_consumer_groups([group_id])
+                _error, _group, state, _protocol_type, _protocol, joined = response.groups[0][:6]
+            except KafkaError as exc:  # the coordinator is not up until the offsets topic exists
+                if not exc.retriable:
+                    raise
+                state, joined = "no coordinator yet", []
+            if state == "Stable" and len(joined) == members:
+                return
+            if not alive():
+                raise RuntimeError(f"a worker of group {group_id} exited before joining")
+            if loop.time() > deadline:
+                raise RuntimeError(f"group {group_id} is {state} with {len(joined)}/{members} members after {timeout_s:.0f}s")
+            await asyncio.sleep(0.25)
+    finally:
+        await admin.close()
 
 
 def _topic_errors(response: object) -> list[tuple[str, int, str]]:

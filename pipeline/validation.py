@@ -94,10 +94,20 @@ def _parse_nonstandard(value: bytes, fast_error: Exception) -> Any:
 
 
 def _encodable(value: Any) -> bool:
-    try:
-        orjson.dumps(value)
-    except TypeError:
-        return False
+    """No string holds a lone surrogate (the standard library lets ``"\\ud800"`` through)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return True
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agents.kafka import create_topics
+from agents.kafka import create_topics, wait_for_group
 from agents.testing import running_worker
 from pipeline.broker import LocalBroker
 from pipeline.settings import Settings
@@ -45,7 +45,9 @@ def topics_created(bootstrap: str) -> str:
 def worker(topics_created: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker scanning listings.raw; yields the bootstrap servers."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with running_worker(topics_created, log, scan_group_id=f"it-{uuid.uuid4().hex[:8]}", app_id="counterscan-it") as proc:
+    group = f"it-{uuid.uuid4().hex[:8]}"
+    with running_worker(topics_created, log, scan_group_id=group, app_id="counterscan-it") as proc:
+        asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: proc.poll() is None))
         yield topics_created
         assert proc.poll() is None, f"worker died during the tests:\n{log.read_text()[-3000:]}"
 

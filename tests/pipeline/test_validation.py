@@ -90,3 +90,23 @@ def test_reason_codes_match_the_deadletter_contract():
 
     contract = schemas.load("deadletter.v1.json")["properties"]["reason"]["enum"]
     assert sorted(contract) == sorted(r.value for r in Reason)
+
+
+MINIMAL = {
+    "listing_id": "m", "marketplace": "ebay", "seller": {"id": "s"}, "title": "",
+    "price": {"amount": 0.01, "currency": "EUR"}, "observed_at": "2026-11-27T10:00:00+08:00",
+}
+
+
+@pytest.mark.parametrize("record", [
+    MINIMAL,
+    dict(MINIMAL, brand=None, revision=0, quantity=0, description="", image_phashes=[]),
+    dict(MINIMAL, listing_id="i" * 128, title="t" * 1024, marketplace="m" * 64),
+    dict(MINIMAL, seller={"id": "s", "created_at": "not a date", "contact_hashes": []}),
+    dict(MINIMAL, listed_at="whenever", future_field={"nested": [1, {"x": None}]}),
+    dict(MINIMAL, price={"amount": 10**30, "currency": "JPY"}),
+])
+def test_records_the_contract_allows_are_accepted(record):
+    outcome = decode_listing(json.dumps(record).encode(), LIMIT)
+    assert not isinstance(outcome, Rejection), outcome
+    assert outcome["listing_id"] == record["listing_id"]
