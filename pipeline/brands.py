@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from pipeline.text import fold, plain
+from pipeline.images import ImageIndex
+from pipeline.text import fold, plain, skeleton
+from pipeline.textbatch import TermSet, TextBatch
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "data" / "brands.json"
-SCAN_CHARS = 4096  # of a description: bounds the work one listing can cause
 
 _LEET = {
     "a": "a4@", "b": "b8", "e": "e3€", "g": "g9", "i": "i1!l|", "l": "l1i|", "o": "o0",
@@ -42,6 +43,7 @@ class BrandProfile:
     keywords: tuple[str, ...] = ()
     reference_prices_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     authorized_sellers: frozenset[AuthorizedSeller] = frozenset()
+    counterfeit_phashes: tuple[int, ...] = ()
     takedown_threshold: float | None = None
     review_threshold: float | None = None
 
@@ -59,6 +61,7 @@ class BrandProfile:
             authorized_sellers=frozenset(
                 AuthorizedSeller(s["marketplace"], s["seller_id"]) for s in data.get("authorized_sellers", ())
             ),
+            counterfeit_phashes=tuple(int(h, 16) for h in data.get("counterfeit_phashes", ())),
             takedown_threshold=data.get("thresholds", {}).get("takedown"),
             review_threshold=data.get("thresholds", {}).get("review"),
         )
@@ -110,29 +113,37 @@ def alias_pattern(alias: str, fuzzy: bool = True) -> str:
 class _Term:
     brand_id: str
     evidence: str
-    skeleton: str
     pattern: re.Pattern[str]
 
 
-def skeleton(folded: str) -> str:
-    """Letters only, with leet digits read as letters and i/l merged: a cheap prefilter key."""
-    return _NOT_LETTER.sub("", folded.translate(_SKELETON))
+def skeleton_keys(term: str) -> set[str]:
+    """Skeletons a bendable alias can show: its own, and each one-letter masking
+    (``G*cci`` loses the ``u``)."""
+    key = skeleton(term)
+    keys = {key}
+    if len(key) >= 5:
+        keys.update(key[:i] + key[i + 1:] for i in range(1, len(key)))
+    return keys
 
 
-_SKELETON = str.maketrans("1l|!03€4@$57+928", "iiiioeeaassttgbz")
-_NOT_LETTER = re.compile(r"[^a-z\u0080-\U0010ffff]+")
+def _bendable(term: str, fuzzy: bool) -> bool:
+    return fuzzy and term.isascii() and len(term.replace(" ", "")) > 3
 
 
 class BrandCatalog:
     """The brand profiles in force, and the matcher built from all of them.
 
-    Every term has a skeleton; a substring test of skeletons (C speed) rules out
-    almost every listing before any regular expression runs.
+    Aliases that can be bent (leetspeak, spacing, a masked letter) are found by
+    their skeletons; every other term (misspellings, model names, short or CJK
+    aliases) literally in the folded text. Either automaton pass names the few
+    listings that could mention a brand; only those run the exact regexes.
     """
 
     def __init__(self, profiles: Iterable[BrandProfile]) -> None:
         self.profiles: Mapping[str, BrandProfile] = MappingProxyType({p.brand_id: p for p in profiles})
         self._terms: list[_Term] = []
+        by_key: dict[str, list[int]] = {}  # skeleton key -> bendable terms
+        by_text: dict[str, list[int]] = {}  # folded term -> literal terms
         for profile in self.profiles.values():
             for evidence, terms, fuzzy in (
                 ("alias", profile.aliases, True),
@@ -140,44 +151,75 @@ class BrandCatalog:
                 ("keyword", profile.keywords, False),
             ):
                 for term in dict.fromkeys(fold(t) for t in terms):
-                    folded = term
-                    start = r"(?<![a-z0-9])" if folded.isascii() else ""
-                    self._terms.append(_Term(profile.brand_id, evidence, skeleton(folded),
-                                             re.compile(start + alias_pattern(term, fuzzy))))
+                    start = r"(?<![a-z0-9])" if term.isascii() else ""
+                    if _bendable(term, fuzzy):
+                        for key in skeleton_keys(term):
+                            by_key.setdefault(key, []).append(len(self._terms))
+                    else:
+                        by_text.setdefault(term, []).append(len(self._terms))
+                    self._terms.append(_Term(profile.brand_id, evidence, re.compile(start + alias_pattern(term, fuzzy))))
+        self._keys = TermSet(by_key)
+        self._terms_of_key = [by_key[k] for k in self._keys.terms]
+        self._literals = TermSet(by_text)
+        self._terms_of_literal = [by_text[k] for k in self._literals.terms]
         self._literal_aliases = {
             p.brand_id: tuple(plain(a) for a in p.aliases) for p in self.profiles.values()
         }
         self._declared = {fold(t): p.brand_id for p in self.profiles.values() for t in (*p.aliases, *p.misspellings)}
+        self._declared_cache: dict[str, str | None] = {}
+        self.brand_ids: tuple[str, ...] = tuple(self.profiles)
+        self.images = ImageIndex(
+            [h for p in self.profiles.values() for h in p.counterfeit_phashes],
+            [i for i, p in enumerate(self.profiles.values()) for _ in p.counterfeit_phashes],
+        )
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CATALOG) -> BrandCatalog:
         return cls(BrandProfile.from_dict(entry) for entry in json.loads(path.read_text(encoding="utf-8")))
 
     def find(self, text: str) -> list[BrandMatch]:
-        """Every protected brand term in the text, in order of appearance."""
-        folded = fold(text)
-        masked = "*" in folded  # a masked letter defeats the skeleton prefilter
-        squeezed = skeleton(folded)
-        found: list[tuple[int, _Term, str]] = []
-        for term in self._terms:
-            if masked or term.skeleton in squeezed:
-                found.extend((m.start(), term, m.group()) for m in term.pattern.finditer(folded))
-        if not found:
-            return []
-        found.sort(key=lambda item: item[0])
-        literal = plain(text)
-        return [
-            BrandMatch(term.brand_id, term.evidence,
-                       term.evidence == "alias" and not any(a in literal for a in self._literal_aliases[term.brand_id]),
-                       matched)
-            for _, term, matched in found
-        ]
+        """Every protected brand term in one text, in order of appearance."""
+        return self.find_batch(TextBatch([text]), [text])[0]
+
+    def find_batch(self, batch: TextBatch, raw_texts: Sequence[str]) -> list[list[BrandMatch]]:
+        """Brand terms per text of the batch; ``raw_texts`` are the unfolded texts (for obfuscation)."""
+        candidates: dict[int, set[int]] = {}
+        for terms_of, (rows, keys) in (
+            (self._terms_of_key, batch.search(self._keys, in_skeleton=True)),
+            (self._terms_of_literal, batch.search(self._literals)),
+        ):
+            for row, key in set(zip(rows.tolist(), keys.tolist())):
+                candidates.setdefault(row, set()).update(terms_of[key])
+        results: list[list[BrandMatch]] = [[] for _ in range(batch.size)]
+        for row, term_ids in candidates.items():
+            text = batch.folded[row]
+            hits = sorted(
+                ((m.start(), self._terms[t], m.group()) for t in term_ids for m in self._terms[t].pattern.finditer(text)),
+                key=lambda item: item[0],
+            )
+            if not hits:
+                continue
+            literal = plain(raw_texts[row])
+            results[row] = [
+                BrandMatch(term.brand_id, term.evidence,
+                           term.evidence == "alias"
+                           and not any(a in literal for a in self._literal_aliases[term.brand_id]),
+                           matched)
+                for _, term, matched in hits
+            ]
+        return results
 
     def declared_brand(self, declared: str | None) -> str | None:
         """Catalog id of a seller-declared brand field, if it names a protected brand."""
         if not declared:
             return None
-        return self._declared.get(fold(declared))
+        try:
+            return self._declared_cache[declared]
+        except KeyError:
+            if len(self._declared_cache) > 100_000:  # brand fields repeat; bound the memo anyway
+                self._declared_cache.clear()
+            brand = self._declared_cache[declared] = self._declared.get(fold(declared))
+            return brand
 
     def is_authorized(self, brand_id: str, marketplace: str, seller_id: str) -> bool:
         return AuthorizedSeller(marketplace, seller_id) in self.profiles[brand_id].authorized_sellers

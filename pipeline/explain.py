@@ -19,6 +19,15 @@ def describe(name: str, value: Any, brand: str | None, terms: list[str]) -> str:
         return "no reference price" if value is None else f"price is {value:.0%} of {brand_name}'s lowest retail price"
     if name == "counterfeit_terms":
         return f"counterfeit vocabulary: {', '.join(terms)}" if terms else "no counterfeit vocabulary"
+    if name == "accessory_for_brand":
+        return f"described as an accessory made to fit {brand_name}" if value else "not an accessory for a brand"
+    if name == "image_match_bits":
+        return ("no image matches a known counterfeit" if value is None
+                else f"an image is {value} bits from a known counterfeit image of {brand_name}")
+    if name == "seller_confirmed_takedowns":
+        return f"seller has {value} confirmed counterfeit takedowns" if value else "seller has no confirmed takedowns"
+    if name == "ships_from_risk":
+        return "ships from an origin customs name often for counterfeits" if value else "ships from a lower-risk origin"
     if name == "new_seller_account":
         return "seller account age unknown" if value is None else f"seller account is {value:.0f} days old"
     if name == "bulk_quantity":

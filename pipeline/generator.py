@@ -1,8 +1,12 @@
-"""Synthetic marketplace listings with known ground truth, for demos, tests and benchmarks.
+"""Synthetic marketplace listings with known ground truth, for demos, tests, training and benchmarks.
 
-The mix imitates what a scanner sees: mostly unbranded goods, legitimate resale
-and official stores of protected brands, counterfeits from blatant to quiet,
-and a share of malformed records from broken feeds. Same seed, same stream.
+The mix imitates what a scanner sees, including the cases that make precision
+hard: unbranded goods, second-hand and outlet sales of real brands, authorized
+resellers, accessories made to fit branded products, and counterfeits from
+blatant to quiet (plain brand name, believable price, no tell-tale words),
+obfuscated, keyword-only and image-only, sold by accounts that come back.
+The distributions describe sellers and goods, not the scoring rules: the same
+seed always gives the same stream.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ from datetime import datetime, timedelta, timezone
 import orjson
 
 from pipeline.brands import BrandCatalog, BrandProfile
+from pipeline.currency import USD_RATES
+from pipeline.generator_text import (
+    ADJECTIVES, COLOURS, COMPATIBLE_ITEMS, DESCRIPTION_SENTENCES, ITEMS, MATERIALS, RESALE_WORDS,
+    WINKS, obfuscate,
+)
 
 GENUINE, COUNTERFEIT, MALFORMED = "genuine", "counterfeit", "malformed"
 
@@ -24,6 +33,7 @@ MARKETPLACES = {
     "taobao": ("CNY", "CN"), "tmall": ("CNY", "CN"), "1688": ("CNY", "CN"), "xianyu": ("CNY", "CN"),
     "aliexpress": ("USD", "CN"), "ebay": ("USD", "US"), "amazon": ("USD", "US"),
 }
+EU_SELLER_COUNTRIES = ("FR", "IT", "DE", "ES", "GB", "US", "JP")
 CATEGORY_PATHS = {
     "bags": ("bags/handbags", "bags/shoulder-bags", "women/bags/totes", "luggage/backpacks"),
     "shoes": ("shoes/sneakers", "shoes/boots", "men/shoes/loafers"),
@@ -32,30 +42,12 @@ CATEGORY_PATHS = {
     "accessories": ("accessories/belts", "accessories/wallets", "accessories/scarves", "accessories/sunglasses"),
     "jewelry": ("jewelry/necklaces", "jewelry/bracelets", "jewelry/rings"),
 }
-ITEMS = {
-    "bags": ("shoulder bag", "tote bag", "crossbody bag", "backpack", "clutch"),
-    "shoes": ("sneakers", "loafers", "ankle boots", "running shoes", "slides"),
-    "watches": ("automatic watch", "chronograph watch", "dress watch"),
-    "apparel": ("t-shirt", "hoodie", "wool coat", "silk dress", "denim jacket"),
-    "accessories": ("leather belt", "card wallet", "silk scarf", "sunglasses"),
-    "jewelry": ("pendant necklace", "chain bracelet", "signet ring"),
-}
-COLOURS = ("black", "white", "beige", "brown", "red", "navy", "green", "pink", "gold", "silver")
-ADJECTIVES = ("classic", "vintage", "new", "elegant", "casual", "premium", "minimalist", "handmade")
-MATERIALS = ("leather", "canvas", "suede", "cotton", "stainless steel", "nylon", "wool")
-RESALE_WORDS = ("pre-owned", "pre-loved", "gently used", "authentic, with receipt", "second hand", "vintage")
-COUNTERFEIT_WORDS = ("replica", "1:1 mirror quality", "AAA", "super copy", "高仿", "A货", "réplique", "top copy",
-                     "inspired by", "dupe", "Nachbildung", "copia", "OEM")
-GENERIC_DESCRIPTIONS = (
-    "Fast shipping. Please check the size chart before ordering.",
-    "Brand new with tags. Returns accepted within 30 days.",
-    "High quality materials, carefully packed, ships in 24 hours.",
-    "Great gift for friends and family. Contact us with any question.",
-)
 MALFORMED_KINDS = (
     "invalid_json", "invalid_utf8", "missing_field", "wrong_type", "unknown_currency",
     "non_positive_price", "non_finite_price", "oversized_field", "not_an_object", "invalid_timestamp",
 )
+GENUINE_KINDS = {"unbranded": 0.700, "resale": 0.090, "outlet": 0.040, "reseller": 0.030, "compatible": 0.020}
+COUNTERFEIT_KINDS = {"blatant": 0.30, "obfuscated": 0.18, "quiet": 0.24, "keyword": 0.12, "image_only": 0.16}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,21 +57,21 @@ class GeneratedListing:
     kind: str
     key: bytes
     value: bytes
+    seller_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Mix:
-    """Shares of each kind of record; the rest is unbranded genuine goods."""
+    """Shares of counterfeit and malformed records; genuine kinds share the rest as GENUINE_KINDS says."""
 
     counterfeit: float = 0.10
     malformed: float = 0.02
-    resale: float = 0.12
-    official: float = 0.04
 
 
 class ListingGenerator:
     def __init__(self, seed: int = 1, catalog: BrandCatalog | None = None, mix: Mix = Mix(),
-                 start: datetime | None = None, id_prefix: str | None = None) -> None:
+                 start: datetime | None = None, id_prefix: str | None = None,
+                 counterfeit_sellers: int = 3000) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.id_prefix = f"s{seed}-" if id_prefix is None else id_prefix
@@ -88,6 +80,8 @@ class ListingGenerator:
         self.brands = list(self.catalog.profiles.values())
         self.start = start or datetime(2026, 11, 1, tzinfo=timezone.utc)
         self.sequence = 0
+        self.counterfeit_sellers = counterfeit_sellers
+        self._seller_birth: dict[str, float] = {}
 
     def __iter__(self) -> Iterator[GeneratedListing]:
         while True:
@@ -100,123 +94,177 @@ class ListingGenerator:
         self.sequence += 1
         listing_id = f"{self.id_prefix}{self.sequence:010d}"
         draw = self.rng.random()
-        mix = self.mix
-        if draw < mix.malformed:
+        if draw < self.mix.malformed:
             kind = self.rng.choice(MALFORMED_KINDS)
             return GeneratedListing(listing_id, MALFORMED, kind, listing_id.encode(), self._malformed(listing_id, kind))
-        if draw < mix.malformed + mix.counterfeit:
-            kind = self.rng.choice(("blatant", "obfuscated", "quiet", "keyword"))
-            listing, label = self._counterfeit(listing_id, kind), COUNTERFEIT
-        elif draw < mix.malformed + mix.counterfeit + mix.resale:
-            kind, listing, label = "resale", self._resale(listing_id), GENUINE
-        elif draw < mix.malformed + mix.counterfeit + mix.resale + mix.official:
-            kind, listing, label = "official", self._official(listing_id), GENUINE
+        if draw < self.mix.malformed + self.mix.counterfeit:
+            label, kind = COUNTERFEIT, self._pick(COUNTERFEIT_KINDS)
+            listing = self._counterfeit(listing_id, kind)
         else:
-            kind, listing, label = "unbranded", self._unbranded(listing_id), GENUINE
-        return GeneratedListing(listing_id, label, kind, listing_id.encode(), orjson.dumps(listing))
+            label, kind = GENUINE, self._pick(GENUINE_KINDS)
+            listing = getattr(self, f"_{kind}")(listing_id)
+        return GeneratedListing(listing_id, label, kind, listing_id.encode(), orjson.dumps(listing),
+                                listing["seller"]["id"])
+
+    def _pick(self, weights: dict[str, float]) -> str:
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     # --- building blocks ----------------------------------------------------------------
 
-    def _base(self, listing_id: str, marketplace: str, seller_id: str, age_days: float, category: str) -> dict:
-        currency, country = MARKETPLACES[marketplace]
-        observed = self.start + timedelta(seconds=self.sequence * 0.5)
+    def _observed(self) -> datetime:
+        return self.start + timedelta(seconds=self.sequence * 0.5)
+
+    def _seller(self, seller_id: str, age_days: float, country: str) -> dict:
+        observed = self._observed()
+        # a returning seller keeps its account: age grows with the stream, it is not redrawn
+        born = self._seller_birth.setdefault(seller_id, observed.timestamp() - age_days * 86400)
+        age = max(0.0, (observed.timestamp() - born) / 86400)
         return {
+            "id": seller_id,
+            "name": f"shop {seller_id}",
+            "country": country,
+            "created_at": _iso(datetime.fromtimestamp(born, timezone.utc)),
+            "rating": round(min(5.0, max(0.0, self.rng.gauss(4.5 if age > 90 else 4.0, 0.4))), 1),
+            "feedback_count": int(age * self.rng.uniform(0.05, 3)),
+            "contact_hashes": [hashlib.sha1(f"{seller_id}/{i}".encode()).hexdigest() for i in range(2)],
+        }
+
+    def _listing(self, listing_id: str, marketplace: str, seller: dict, category: str, title: str,
+                 brand: str | None, usd: float, quantity: int, ships_from: str, phashes: list[str]) -> dict:
+        currency = MARKETPLACES[marketplace][0]
+        if marketplace == "ebay" and seller["country"] in ("FR", "IT", "DE", "ES"):
+            currency = "EUR"
+        observed = self._observed()
+        listing = {
             "schema_version": 1,
             "listing_id": listing_id,
             "marketplace": marketplace,
             "url": f"https://{marketplace}.example/item/{listing_id}",
             "revision": 0 if self.rng.random() < 0.8 else self.rng.randint(1, 5),
-            "seller": {
-                "id": seller_id,
-                "name": f"shop {seller_id}",
-                "country": country,
-                "created_at": (observed - timedelta(days=age_days)).isoformat().replace("+00:00", "Z"),
-                "rating": round(self.rng.uniform(3.5, 5.0), 1),
-                "feedback_count": int(age_days * self.rng.uniform(0.1, 5)),
-                "contact_hashes": [hashlib.sha1(f"{seller_id}/{i}".encode()).hexdigest() for i in range(2)],
-            },
+            "seller": seller,
+            "title": title,
+            "description": self._description(),
+            "brand": brand,
             "category": self.rng.choice(CATEGORY_PATHS[category]),
-            "quantity": 1,
-            "ships_from": country,
-            "image_phashes": [f"{self.rng.getrandbits(64):016x}" for _ in range(self.rng.randint(1, 4))],
-            "listed_at": (observed - timedelta(hours=self.rng.randint(1, 500))).isoformat().replace("+00:00", "Z"),
-            "observed_at": observed.isoformat().replace("+00:00", "Z"),
-            "_currency": currency,
+            "price": {"amount": round(max(0.5, usd) / USD_RATES[currency], 2), "currency": currency},
+            "quantity": quantity,
+            "ships_from": ships_from,
+            "image_phashes": phashes,
+            "listed_at": _iso(observed - timedelta(hours=self.rng.randint(1, 500))),
+            "observed_at": _iso(observed),
         }
-
-    def _priced(self, listing: dict, usd: float) -> dict:
-        from pipeline.currency import USD_RATES
-
-        currency = listing.pop("_currency")
-        listing["price"] = {"amount": round(usd / USD_RATES[currency], 2), "currency": currency}
         return listing
 
-    def _brand_and_category(self) -> tuple[BrandProfile, str]:
-        brand = self.rng.choice(self.brands)
+    def _description(self) -> str:
+        return " ".join(self.rng.choices(DESCRIPTION_SENTENCES, k=self.rng.randint(3, 14)))
+
+    def _photos(self, count: int | None = None) -> list[str]:
+        return [f"{self.rng.getrandbits(64):016x}" for _ in range(count or self.rng.randint(1, 5))]
+
+    def _quantity(self, typical: float) -> int:
+        return max(1, int(self.rng.lognormvariate(0, 1.2) * typical))
+
+    def _brand_and_category(self, brands: list[BrandProfile] | None = None) -> tuple[BrandProfile, str]:
+        brand = self.rng.choice(brands or self.brands)
         category = self.rng.choice([c for c in brand.reference_prices_usd if c in ITEMS])
         return brand, category
 
+    def _retail(self, brand: BrandProfile, category: str) -> float:
+        low, high = brand.reference_prices_usd[category]
+        return self.rng.uniform(low, high)
+
+    def _genuine_seller(self, prefix: str, pool: int, marketplace: str) -> dict:
+        country = MARKETPLACES[marketplace][1]
+        if marketplace == "ebay":
+            country = self.rng.choice(EU_SELLER_COUNTRIES)
+        return self._seller(f"{prefix}{self.rng.randint(1, pool)}", self.rng.uniform(30, 4000), country)
+
+    # --- genuine ------------------------------------------------------------------------
+
     def _unbranded(self, listing_id: str) -> dict:
         category = self.rng.choice(list(ITEMS))
-        listing = self._base(listing_id, self.rng.choice(list(MARKETPLACES)), f"gs{self.rng.randint(1, 50000)}",
-                             self.rng.uniform(5, 4000), category)
-        listing["title"] = (f"{self.rng.choice(ADJECTIVES).title()} {self.rng.choice(MATERIALS)} "
-                            f"{self.rng.choice(ITEMS[category])} {self.rng.choice(COLOURS)}")
-        listing["description"] = self.rng.choice(GENERIC_DESCRIPTIONS)
-        listing["brand"] = self.rng.choice((None, "", "Unbranded", "Generic"))
-        listing["quantity"] = self.rng.choice((1, 1, 2, 5, 10, 50, 200))
-        return self._priced(listing, self.rng.uniform(5, 300))
+        marketplace = self.rng.choice(list(MARKETPLACES))
+        seller = self._seller(f"gs{self.rng.randint(1, 50000)}", self.rng.expovariate(1 / 700), MARKETPLACES[marketplace][1])
+        title = (f"{self.rng.choice(ADJECTIVES).title()} {self.rng.choice(MATERIALS)} "
+                 f"{self.rng.choice(ITEMS[category])} {self.rng.choice(COLOURS)}")
+        return self._listing(listing_id, marketplace, seller, category, title,
+                             self.rng.choice((None, "", "Unbranded", "Generic", "OEM")),
+                             self.rng.lognormvariate(3.3, 0.9), self._quantity(8), seller["country"], self._photos())
 
     def _resale(self, listing_id: str) -> dict:
         brand, category = self._brand_and_category()
-        low, high = brand.reference_prices_usd[category]
-        listing = self._base(listing_id, self.rng.choice(("ebay", "xianyu", "amazon", "taobao")),
-                             f"rs{self.rng.randint(1, 20000)}", self.rng.uniform(120, 4000), category)
-        listing["title"] = (f"{brand.display_name} {self.rng.choice(brand.keywords)} "
-                            f"{self.rng.choice(ITEMS[category])} {self.rng.choice(COLOURS)} "
-                            f"{self.rng.choice(RESALE_WORDS)}")
-        listing["description"] = f"Genuine {brand.display_name}, bought in store. {self.rng.choice(GENERIC_DESCRIPTIONS)}"
-        listing["brand"] = brand.display_name
-        return self._priced(listing, self.rng.uniform(0.35, 1.0) * self.rng.uniform(low, high))
+        marketplace = self.rng.choice(("ebay", "xianyu", "amazon", "taobao"))
+        seller = self._genuine_seller("rs", 20000, marketplace)
+        title = (f"{brand.display_name} {self.rng.choice(brand.keywords)} {self.rng.choice(ITEMS[category])} "
+                 f"{self.rng.choice(COLOURS)} {self.rng.choice(RESALE_WORDS)}")
+        price = self._retail(brand, category) * self.rng.betavariate(5, 3)  # mostly 40-90% of new
+        return self._listing(listing_id, marketplace, seller, category, title, brand.display_name, price, 1,
+                             seller["country"], self._photos())
 
-    def _official(self, listing_id: str) -> dict:
-        brands = [b for b in self.brands if b.authorized_sellers]
-        brand = self.rng.choice(brands)
-        seller = self.rng.choice(sorted(brand.authorized_sellers, key=lambda s: s.seller_id))
-        category = self.rng.choice([c for c in brand.reference_prices_usd if c in ITEMS])
-        low, high = brand.reference_prices_usd[category]
-        listing = self._base(listing_id, seller.marketplace, seller.seller_id, self.rng.uniform(800, 5000), category)
-        listing["title"] = f"{brand.display_name} {self.rng.choice(brand.keywords)} {self.rng.choice(ITEMS[category])}"
-        listing["description"] = f"Official {brand.display_name} store. Season sale."
-        listing["brand"] = brand.display_name
-        listing["quantity"] = self.rng.choice((5, 20, 100))
-        return self._priced(listing, self.rng.uniform(0.7, 1.0) * self.rng.uniform(low, high))
+    def _outlet(self, listing_id: str) -> dict:
+        brand, category = self._brand_and_category()
+        marketplace = self.rng.choice(("tmall", "amazon", "ebay"))
+        seller = self._genuine_seller("os", 400, marketplace)
+        title = f"{brand.display_name} {self.rng.choice(ITEMS[category])} {self.rng.choice(COLOURS)} outlet sale"
+        price = brand.reference_prices_usd[category][0] * self.rng.uniform(0.3, 0.7)
+        return self._listing(listing_id, marketplace, seller, category, title, brand.display_name, price,
+                             self._quantity(3), seller["country"], self._photos())
+
+    def _reseller(self, listing_id: str) -> dict:
+        brand, category = self._brand_and_category([b for b in self.brands if b.authorized_sellers])
+        seller_ref = self.rng.choice(sorted(brand.authorized_sellers, key=lambda s: s.seller_id))
+        seller = self._seller(seller_ref.seller_id, self.rng.uniform(800, 5000), MARKETPLACES[seller_ref.marketplace][1])
+        title = f"{brand.display_name} {self.rng.choice(brand.keywords)} {self.rng.choice(ITEMS[category])}"
+        price = self._retail(brand, category) * self.rng.uniform(0.6, 1.0)
+        return self._listing(listing_id, seller_ref.marketplace, seller, category, title, brand.display_name, price,
+                             self._quantity(30), seller["country"], self._photos())
+
+    def _compatible(self, listing_id: str) -> dict:
+        brand = self.rng.choice(self.brands)
+        marketplace = self.rng.choice(list(MARKETPLACES))
+        seller = self._seller(f"as{self.rng.randint(1, 5000)}", self.rng.uniform(20, 3000), MARKETPLACES[marketplace][1])
+        item, category = self.rng.choice(COMPATIBLE_ITEMS)
+        title = item.format(brand=brand.display_name, model=self.rng.choice(brand.keywords).title())
+        return self._listing(listing_id, marketplace, seller, category, title, self.rng.choice((None, "Generic")),
+                             self.rng.lognormvariate(2.7, 0.6), self._quantity(20), seller["country"], self._photos())
+
+    # --- counterfeit --------------------------------------------------------------------
 
     def _counterfeit(self, listing_id: str, kind: str) -> dict:
         brand, category = self._brand_and_category()
-        low, _ = brand.reference_prices_usd[category]
-        new_account = self.rng.random() < 0.7
-        listing = self._base(listing_id, self.rng.choice(list(MARKETPLACES)), f"cs{self.rng.randint(1, 3000)}",
-                             self.rng.uniform(1, 45) if new_account else self.rng.uniform(60, 900), category)
+        marketplace = self.rng.choice(list(MARKETPLACES))
+        seller_id = f"cs{int(self.rng.paretovariate(0.9)) % self.counterfeit_sellers}"  # a few sellers list a lot
+        fresh = self.rng.random() < 0.55
+        country = self.rng.choices(("CN", "HK", "TR", "TH", "VN", "US", "GB", "FR"), (50, 12, 8, 5, 5, 10, 5, 5))[0]
+        seller = self._seller(seller_id, self.rng.uniform(0, 40) if fresh else self.rng.uniform(40, 1500), country)
         item = self.rng.choice(ITEMS[category])
+        low = brand.reference_prices_usd[category][0]
         name = brand.display_name
-        if kind == "blatant":
-            title = f"{name} {self.rng.choice(brand.keywords)} {item} {self.rng.choice(COUNTERFEIT_WORDS)}"
-            ratio, declared = self.rng.uniform(0.02, 0.15), self.rng.choice((name, None, ""))
+        declared: str | None = self.rng.choice((name, None, "", "OEM", "Unbranded"))
+        ratio = self.rng.betavariate(1.5, 12)  # mostly 3-25% of the lowest retail price
+        photos = self._photos()
+        if self.rng.random() < 0.25 or kind == "image_only":  # the same product photos go round and round
+            photos[0] = _near(self.rng.choice(brand.counterfeit_phashes), self.rng.randint(0, 5), self.rng)
+        if kind == "blatant":  # says what it is, so it can ask more: "mirror quality" sells dearer
+            title = f"{name} {self.rng.choice(brand.keywords)} {item} {self.rng.choice(WINKS)}"
+            ratio = self.rng.betavariate(2, 6)
         elif kind == "obfuscated":
             title = f"{obfuscate(brand.aliases[0], self.rng)} {item} {self.rng.choice(COLOURS)} top quality"
-            ratio, declared = self.rng.uniform(0.02, 0.2), self.rng.choice((None, "", "OEM"))
+            declared = self.rng.choice((None, "", "OEM"))
         elif kind == "quiet":
             title = f"{name} {self.rng.choice(brand.keywords)} {item} {self.rng.choice(COLOURS)}"
-            ratio, declared = self.rng.uniform(0.06, 0.3), name
-        else:  # keyword: the model name and a wink, no brand
-            title = f"{self.rng.choice(brand.keywords).title()} style {item} {self.rng.choice(('inspired by', 'dupe', 'AAA', '1:1'))}"
-            ratio, declared = self.rng.uniform(0.02, 0.15), self.rng.choice((None, "Unbranded"))
-        listing["title"] = title
-        listing["description"] = self.rng.choice(GENERIC_DESCRIPTIONS)
-        listing["brand"] = declared
-        listing["quantity"] = self.rng.choice((1, 10, 50, 100, 500))
-        return self._priced(listing, ratio * low)
+            declared, ratio = name, self.rng.uniform(0.12, 0.45)
+        elif kind == "keyword":
+            title = f"{self.rng.choice(brand.keywords).title()} style {item} {self.rng.choice(WINKS)}"
+            declared = self.rng.choice((None, "Unbranded"))
+        else:  # image_only: nothing in the text but the photo
+            title = f"{self.rng.choice(ADJECTIVES).title()} {self.rng.choice(MATERIALS)} {item} {self.rng.choice(COLOURS)}"
+            declared = self.rng.choice((None, "", "Generic"))
+        ships_from = country if self.rng.random() < 0.8 else self.rng.choice(("CN", "HK"))
+        return self._listing(listing_id, marketplace, seller, category, title, declared, ratio * low,
+                             self._quantity(25), ships_from, photos)
+
+    # --- malformed ----------------------------------------------------------------------
 
     def _malformed(self, listing_id: str, kind: str) -> bytes:
         listing = self._unbranded(listing_id)
@@ -243,16 +291,12 @@ class ListingGenerator:
         return orjson.dumps(listing)
 
 
-def obfuscate(alias: str, rng: random.Random) -> str:
-    """One of the evasions real sellers use on a brand name."""
-    style = rng.choice(("leet", "spaced", "masked", "cyrillic", "accent"))
-    word = alias.title()
-    if style == "leet":
-        return word.replace("i", "1").replace("o", "0").replace("l", "1").replace("e", "3")
-    if style == "spaced":
-        return " ".join(word.upper())
-    if style == "masked":
-        return word[0] + "*" + word[2:]
-    if style == "cyrillic":
-        return word.replace("c", "с").replace("o", "о").replace("a", "а").replace("e", "е")
-    return word.replace("c", "ċ", 1).replace("e", "è", 1).replace("a", "à", 1)
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _near(phash: int, flips: int, rng: random.Random) -> str:
+    """A re-encoded, cropped copy of a known image: a few bits of its hash differ."""
+    for bit in rng.sample(range(64), flips):
+        phash ^= 1 << bit
+    return f"{phash:016x}"

@@ -2,16 +2,22 @@
 
 Weights are log-odds per unit of feature, so a decision's explanation is exact:
 each signal's contribution is its feature times its weight, and the score is
-the logistic of their sum plus the intercept.
+the logistic of their sum plus the intercept. The weights are fitted by
+:mod:`pipeline.training` on generated listings (seed recorded in the file) and
+ship in ``pipeline/data/model.json``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.signals import SIGNALS
+
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "model.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,25 +33,16 @@ class LogisticModel:
         return 1.0 / (1.0 + np.exp(-(self.intercept + contributions.sum(axis=1))))
 
 
-# Hand-set, documented weights (log-odds per feature unit):
-#   a protected brand alone barely moves the score (resale is legal);
-#   the price discount is -ln(price / lowest retail), capped at 4: a tenth of
-#   retail adds about 3.9, half of retail 1.2;
-#   each counterfeit term adds 2.0 (at most three count);
-#   an authorized seller cancels everything else.
-_HAND_WEIGHTS = {
-    "brand_mentioned": 1.0,
-    "brand_obfuscated": 2.5,
-    "declared_brand_mismatch": 1.0,
-    "price_ratio_to_retail": 1.7,
-    "counterfeit_terms": 2.0,
-    "new_seller_account": 0.9,
-    "bulk_quantity": 0.6,
-    "authorized_seller": -8.0,
-}
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> LogisticModel:
+        """A model file as ``counterscan train`` writes it; every signal must have a weight."""
+        document = json.loads(path.read_text())
+        missing = [s.name for s in SIGNALS if s.name not in document["weights"]]
+        if missing:
+            raise ValueError(f"model {path} has no weight for {', '.join(missing)}; retrain it")
+        return cls(document["version"], float(document["intercept"]),
+                   np.array([float(document["weights"][s.name]) for s in SIGNALS]))
 
-DEFAULT_MODEL = LogisticModel(
-    version="logistic-hand-1",
-    intercept=-4.5,
-    weights=np.array([_HAND_WEIGHTS[s.name] for s in SIGNALS]),
-)
+
+def default_model() -> LogisticModel:
+    return LogisticModel.load(MODEL_FILE)

@@ -20,8 +20,9 @@ import orjson
 from pipeline import topics
 from pipeline.brands import BrandCatalog
 from pipeline.explain import explain_row
-from pipeline.model import DEFAULT_MODEL, LogisticModel
+from pipeline.model import LogisticModel, default_model
 from pipeline.normalize import NormalizedListing, normalize
+from pipeline.reputation import ReputationBook
 from pipeline.records import deadletter_record, decision_record, iso, review_request, takedown_notice
 from pipeline.routing import Route, route, thresholds
 from pipeline.settings import Settings
@@ -58,11 +59,12 @@ class BatchResult:
 
 class Scanner:
     def __init__(self, settings: Settings, catalog: BrandCatalog | None = None,
-                 model: LogisticModel = DEFAULT_MODEL) -> None:
+                 model: LogisticModel | None = None, reputation: ReputationBook | None = None) -> None:
         self.settings = settings
         self.catalog = catalog or BrandCatalog.load()
-        self.extractor = SignalExtractor(self.catalog)
-        self.model = model
+        self.reputation = reputation if reputation is not None else ReputationBook()
+        self.extractor = SignalExtractor(self.catalog, self.reputation)
+        self.model = model or default_model()
 
     def process(self, records: Sequence[InputRecord], now: datetime | None = None) -> BatchResult:
         stamp = iso(now or datetime.now(timezone.utc))

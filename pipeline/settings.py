@@ -40,8 +40,8 @@ class Settings:
         1_048_576, "raw listings larger than this are dead-lettered unread"
     )
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids")
-    takedown_threshold: float = _setting(0.85, "default score at or above which a listing goes to takedown")
-    review_threshold: float = _setting(0.5, "default score at or above which a listing goes to review")
+    takedown_threshold: float = _setting(0.5, "default score at or above which a listing goes to takedown")
+    review_threshold: float = _setting(0.035, "default score at or above which a listing goes to review")
     web_host: str = _setting("127.0.0.1", "interface of the worker's web server")
     web_port: int = _setting(6066, "port of the worker's web server")
     cache_dir: Path = _setting(

@@ -1,28 +1,32 @@
 """Explainable counterfeit signals for a whole batch of listings.
 
-Text work (brand and vocabulary matching) is per listing by nature; everything
-numeric is computed on numpy columns for the batch at once. Each signal keeps
-two numbers: the value a person reads (a price ratio, an age in days) and the
-feature the model weighs (a capped log discount, a flag).
+Text is folded and searched once per batch (:mod:`pipeline.textbatch`), images
+are matched with one vectorized lookup, and everything numeric is computed on
+numpy columns. Each signal keeps two numbers: the value a person reads (a price
+ratio, an age in days) and the feature the model weighs (a capped log
+discount, a flag).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.brands import BrandCatalog
+from pipeline.images import MATCH_RADIUS, NO_MATCH
 from pipeline.normalize import NormalizedListing
-from pipeline.text import fold
-from pipeline.vocabulary import CounterfeitVocabulary
+from pipeline.reputation import ReputationBook
+from pipeline.textbatch import TextBatch
+from pipeline.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary
 
 NEW_SELLER_DAYS = 30.0
 BULK_UNITS = 20
 MAX_LOG_DISCOUNT = 4.0  # a price at 1/55 of retail is as damning as it gets
 MAX_TERMS = 3
+# Origins that customs seizure reports (EU, US CBP) name most often for counterfeit goods.
+HIGH_RISK_ORIGINS = frozenset({"CN", "HK", "TR"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +41,12 @@ SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("declared_brand_mismatch", "flag"),
     SignalSpec("price_ratio_to_retail", "ratio"),
     SignalSpec("counterfeit_terms", "count"),
+    SignalSpec("accessory_for_brand", "flag"),
+    SignalSpec("image_match_bits", "bits"),
+    SignalSpec("seller_confirmed_takedowns", "count"),
     SignalSpec("new_seller_account", "days"),
     SignalSpec("bulk_quantity", "units"),
+    SignalSpec("ships_from_risk", "flag"),
     SignalSpec("authorized_seller", "flag"),
 )
 SIGNAL_INDEX = {spec.name: i for i, spec in enumerate(SIGNALS)}
@@ -53,58 +61,85 @@ class SignalBatch:
     brand_ids: list[str | None]
     terms: list[list[str]]
     authorized: np.ndarray  # bool [n]
+    reference_usd: np.ndarray  # float64 [n]: the retail price compared against; NaN if none
 
 
 class SignalExtractor:
-    def __init__(self, catalog: BrandCatalog, vocabulary: CounterfeitVocabulary | None = None) -> None:
+    def __init__(self, catalog: BrandCatalog, reputation: ReputationBook | None = None) -> None:
         self.catalog = catalog
-        self.vocabulary = vocabulary or CounterfeitVocabulary()
+        self.reputation = reputation if reputation is not None else ReputationBook()
+        self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS)
+        self.compatibility_terms = TermVocabulary(COMPATIBILITY_TERMS)
 
     def extract(self, listings: Sequence[NormalizedListing]) -> SignalBatch:
         n = len(listings)
+        texts = [x.text for x in listings]
+        batch = TextBatch(texts)
+        matches = self.catalog.find_batch(batch, texts)
+        terms = self.counterfeit_terms.find_batch(batch)
+        fits = self.compatibility_terms.find_batch(batch)
+        image_bits, image_brand = self._image_matches(listings)
+
         mentioned = np.zeros(n)
         obfuscated = np.zeros(n)
         mismatch = np.zeros(n)
         reference = np.full(n, np.nan)
         authorized = np.zeros(n, dtype=bool)
-        brand_ids: list[str | None] = []
-        terms: list[list[str]] = []
+        brand_ids: list[str | None] = [None] * n
+        brand_names = self.catalog.brand_ids
         for i, listing in enumerate(listings):
-            matches = self.catalog.find(listing.text)
+            found = matches[i]
             declared = self.catalog.declared_brand(listing.declared_brand)
-            text_brand = _most_frequent([m.brand_id for m in matches]) if matches else None
-            brand = text_brand or declared
-            brand_ids.append(brand)
-            terms.append(self.vocabulary.find(fold(listing.text)))
+            text_brand = _most_frequent([m.brand_id for m in found]) if found else None
+            brand = text_brand or declared or (brand_names[image_brand[i]] if image_brand[i] >= 0 else None)
             if brand is None:
                 continue
-            mentioned[i] = 1.0
-            obfuscated[i] = float(any(m.obfuscated and m.brand_id == brand for m in matches))
+            brand_ids[i] = brand
+            mentioned[i] = float(text_brand is not None or declared is not None)
+            obfuscated[i] = float(any(m.obfuscated and m.brand_id == brand for m in found))
             mismatch[i] = float(text_brand is not None and declared != text_brand)
-            reference[i] = self.catalog.profiles[brand].reference_low_usd(listing.category) or np.nan
+            profile = self.catalog.profiles[brand]
+            reference[i] = profile.reference_low_usd(listing.category) or np.nan
             authorized[i] = self.catalog.is_authorized(brand, listing.marketplace, listing.seller_id)
 
         price = np.fromiter((x.price_usd for x in listings), float, n)
         age = np.fromiter((x.seller_age_days for x in listings), float, n)
         quantity = np.fromiter((x.quantity for x in listings), float, n)
         term_count = np.fromiter((len(t) for t in terms), float, n)
+        takedowns = np.fromiter((self.reputation.confirmed_takedowns(x.seller_id) for x in listings), float, n)
+        risky_origin = np.fromiter((x.ships_from in HIGH_RISK_ORIGINS for x in listings), float, n)
 
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = price / reference
-            log_discount = np.clip(-np.log(ratio), 0.0, MAX_LOG_DISCOUNT)
-        log_discount = np.nan_to_num(log_discount, nan=0.0)
+            log_discount = np.nan_to_num(np.clip(-np.log(ratio), 0.0, MAX_LOG_DISCOUNT), nan=0.0)
+        branded = np.fromiter((b is not None for b in brand_ids), float, n)
+        accessory = branded * np.fromiter((bool(f) for f in fits), float, n)
+        matched = image_bits < NO_MATCH
+        image_shown = np.where(matched, image_bits, np.nan)
+        image_feature = np.where(matched, (MATCH_RADIUS + 1 - image_bits) / (MATCH_RADIUS + 1), 0.0)
 
         values = np.column_stack([
-            mentioned, obfuscated, mismatch, ratio, term_count, age, quantity, authorized.astype(float),
+            mentioned, obfuscated, mismatch, ratio, term_count, accessory, image_shown, takedowns, age, quantity,
+            risky_origin, authorized.astype(float),
         ])
         features = np.column_stack([
-            mentioned, obfuscated, mismatch, log_discount, np.minimum(term_count, MAX_TERMS),
-            (age < NEW_SELLER_DAYS).astype(float), (quantity >= BULK_UNITS).astype(float), authorized.astype(float),
+            mentioned, obfuscated, mismatch, log_discount, np.minimum(term_count, MAX_TERMS), accessory, image_feature,
+            # a new account, a pallet of stock or a risky origin say little about unbranded goods
+            np.log1p(takedowns), branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS),
+            branded * risky_origin, authorized.astype(float),
         ])
-        return SignalBatch(values, features, brand_ids, terms, authorized)
+        return SignalBatch(values, features, brand_ids, terms, authorized, reference)
+
+    def _image_matches(self, listings: Sequence[NormalizedListing]) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.fromiter((len(x.image_phashes) for x in listings), np.int64, len(listings))
+        hashes = np.fromiter((h for x in listings for h in x.image_phashes), np.uint64, int(counts.sum()))
+        rows = np.repeat(np.arange(len(listings)), counts)
+        return self.catalog.images.nearest(hashes, rows, len(listings))
 
 
 def _most_frequent(items: list[str]) -> str:
+    if len(items) == 1:
+        return items[0]
     counts: dict[str, int] = {}
     for item in items:
         counts[item] = counts.get(item, 0) + 1
@@ -112,10 +147,10 @@ def _most_frequent(items: list[str]) -> str:
 
 
 def display_value(value: float, unit: str) -> float | bool | None:
-    if math.isnan(value):
+    if value != value:  # NaN: not applicable
         return None
     if unit == "flag":
         return bool(value)
-    if unit in ("count", "units"):
+    if unit in ("count", "units", "bits"):
         return int(value)
     return round(float(value), 4)

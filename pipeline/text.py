@@ -25,7 +25,7 @@ _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
      0x2066, 0x2067, 0x2068, 0x2069]
 )
-_SPACE = re.compile(r"\s+")
+SEPARATOR = "\x00"  # joins a batch's texts; folding and skeletons drop it from each text
 
 
 def plain(text: str) -> str:
@@ -34,11 +34,29 @@ def plain(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Plain text with accents, look-alike letters and invisible characters removed."""
+    """Plain text with accents, look-alike letters, invisible characters and extra spaces removed."""
+    if text.isascii():  # most listings: nothing to fold but case and spacing
+        return " ".join(text.lower().split())
     text = plain(text).translate(_INVISIBLE).translate(_CONFUSABLES)
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFD", text)
-        text = unicodedata.normalize(
-            "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        )
-    return _SPACE.sub(" ", text).strip()
+        text = unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
+    return " ".join(text.split())
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_SKELETON = str.maketrans("1l|!03€4@$57+928", "iiiioeeaassttgbz")
+_LEET_ASCII = b"1l|!034@$57+928"
+_SKELETON_ASCII = bytes.maketrans(_LEET_ASCII, b"iiiioeaassttgbz")
+_NOT_LETTER_ASCII = bytes(b for b in range(128) if not 97 <= b <= 122 and b not in _LEET_ASCII)
+_NOT_LETTER = re.compile(r"[^a-z\u0080-\U0010ffff]+")
+
+
+def skeleton(folded: str) -> str:
+    """Letters only, leet digits read as letters, i and l merged: a cheap prefilter key.
+
+    ``G U C C I``, ``Gucc1`` and ``gucci`` share the skeleton ``gucci``; a term
+    whose skeleton is absent cannot match, so most texts skip every regex.
+    """
+    if folded.isascii():
+        return folded.encode().translate(_SKELETON_ASCII, _NOT_LETTER_ASCII).decode()
+    return _NOT_LETTER.sub("", folded.translate(_SKELETON))

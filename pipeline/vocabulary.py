@@ -1,4 +1,6 @@
-"""Words sellers of counterfeits use to tell buyers what they really sell, in several languages.
+"""Vocabularies that change what a brand mention means, in several languages:
+the words sellers of counterfeits use to tell buyers what they really sell, and
+the words of accessories made to fit a branded product.
 
 Matched in folded text (see :mod:`pipeline.text`), so accents and look-alike
 letters do not hide them. Short Latin terms must stand alone as words: ``aaa``
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.text import fold
+from pipeline.textbatch import TermSet, TextBatch
 
 COUNTERFEIT_TERMS: dict[str, tuple[str, ...]] = {
     "en": ("replica", "1:1", "aaa", "aaa+", "mirror quality", "mirror image quality", "super copy", "supercopy",
@@ -22,21 +25,40 @@ COUNTERFEIT_TERMS: dict[str, tuple[str, ...]] = {
     "de": ("replik", "nachbildung", "imitat", "fälschung", "kopie", "inspiriert von", "spiegelqualität"),
 }
 
+# Words of accessories made to fit a branded product: they name the brand legitimately.
+COMPATIBILITY_TERMS: dict[str, tuple[str, ...]] = {
+    "en": ("compatible with", "compatible for", "fits", "fit for", "suitable for", "replacement", "for use with",
+           "designed for", "organizer", "organiser", "insert for", "dust bag for", "cleaning kit", "protector",
+           "case for", "strap for", "winder", "shoe trees"),
+    "zh": ("适用于", "兼容", "适配"),
+    "fr": ("compatible avec", "adapté à", "pour montre"),
+    "es": ("compatible con", "repuesto"),
+    "it": ("compatibile con", "ricambio"),
+    "de": ("passend für", "kompatibel mit", "ersatzarmband"),
+}
 
-class CounterfeitVocabulary:
-    """Counts distinct counterfeit terms in a text with substring tests, then word checks on hits."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]] = COUNTERFEIT_TERMS) -> None:
-        folded = dict.fromkeys(fold(t) for group in terms.values() for t in group)
-        self._plain: list[str] = []
-        self._bounded: list[tuple[str, re.Pattern[str]]] = []
-        for term in folded:
-            if term.isascii() and len(term) <= 5:
-                self._bounded.append((term, re.compile(r"(?<![a-z0-9])" + re.escape(term) + r"(?![a-z0-9])")))
-            else:
-                self._plain.append(term)
+class TermVocabulary:
+    """Finds the distinct terms of a vocabulary in each text of a batch: one automaton pass,
+    then a word-boundary check for short Latin terms (``oem`` is no hit inside ``poem``)."""
 
-    def find(self, folded_text: str) -> list[str]:
-        hits = [t for t in self._plain if t in folded_text]
-        hits += [t for t, pattern in self._bounded if t in folded_text and pattern.search(folded_text)]
+    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+        self._terms = TermSet(fold(t) for group in terms.values() for t in group)
+        self._bounded = [
+            re.compile(r"(?<![a-z0-9])" + re.escape(t) + r"(?![a-z0-9])") if t.isascii() and len(t) <= 5 else None
+            for t in self._terms.terms
+        ]
+
+    def find(self, text: str) -> list[str]:
+        return self.find_batch(TextBatch([text]))[0]
+
+    def find_batch(self, batch: TextBatch) -> list[list[str]]:
+        hits: list[list[str]] = [[] for _ in range(batch.size)]
+        rows, ids = batch.search(self._terms)
+        for row, term_id in set(zip(rows.tolist(), ids.tolist())):
+            bounded = self._bounded[term_id]
+            if bounded is None or bounded.search(batch.folded[row]):
+                hits[row].append(self._terms.terms[term_id])
+        for found in hits:
+            found.sort()
         return hits

@@ -96,7 +96,8 @@ def test_authorized_seller_is_never_taken_down(scanner):
                        **{"seller.id": "gucci-official", "price.amount": 10.0})
     (decision,) = outputs_by_topic(scanner.process(raw_records([official])))[topics.DECISIONS.name]
     assert decision["route"] != "takedown"
-    assert decision["signals"][0]["name"] == "authorized_seller"
+    authorized = next(s for s in decision["signals"] if s["name"] == "authorized_seller")
+    assert authorized["value"] is True and authorized["contribution"] < 0
 
 
 def test_score_depends_on_price(scanner):
