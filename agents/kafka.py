@@ -92,6 +92,21 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         await asyncio.sleep(0.2)
 
 
+async def partition_ids(bootstrap_servers: str, topic: str) -> list[int]:
+    """Partitions of a topic, waiting (with a log line) while it does not exist yet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        while True:
+            (described,) = await admin.describe_topics([topic])
+            if described["error_code"] == 0 and described["partitions"]:
+                return sorted(p["partition"] for p in described["partitions"])
+            log.warning("topic %s does not exist yet; run `counterscan topics create`", topic)
+            await asyncio.sleep(2.0)
+    finally:
+        await admin.close()
+
+
 async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, timeout_s: float = 60.0,
                          alive: Callable[[], bool] = lambda: True) -> None:
     """Until the group is Stable with ``members`` members: workers are in and partitions assigned."""

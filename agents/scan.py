@@ -16,16 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import datetime, timezone
+
+import orjson
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError
 from mode import Service
 
+from agents.followers import CompactedTopicFollower
 from agents.kafka import producer as make_producer
 from agents.kafka import reader
 from pipeline import topics
+from pipeline.profiles import ProfileBook
+from pipeline.records import deadletter_record, iso
+from pipeline.reputation import ReputationBook, SellerReputation
 from pipeline.scanner import BatchResult, InputRecord, Scanner
 from pipeline.settings import Settings
+from pipeline.validation import Rejection
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +51,47 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
 
 
 class ListingScanService(Service):
-    def __init__(self, settings: Settings, bootstrap_servers: str, scanner: Scanner | None = None, **kwargs: object) -> None:
+    def __init__(self, settings: Settings, bootstrap_servers: str, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.bootstrap_servers = bootstrap_servers
-        self.scanner = scanner or Scanner(settings)
+        self.profiles = ProfileBook()
+        self.reputation = ReputationBook()
+        self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation)
         self.batch_lock = asyncio.Lock()
         self.processed = 0
-        self.assigned = False
+        self.followers = [
+            CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile),
+            CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, self.apply_reputation),
+        ]
+        for follower in self.followers:
+            self.add_dependency(follower)
+
+    def apply_profile(self, key: bytes | None, value: bytes | None) -> None:
+        """A change on brands.profiles: in force from the next batch, or rejected and reported."""
+        outcome = self.profiles.apply(key, value)
+        if isinstance(outcome, Rejection):
+            log.error("brand profile %r rejected, previous profile stays in force: %s (%s)",
+                      key, outcome.detail, outcome.reason)
+            record = deadletter_record(outcome, topic=topics.BRAND_PROFILES.name, partition=0, offset=0,
+                                       key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
+            self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
+            return
+        self.scanner.use_catalog(self.profiles.catalog)
+        log.info("brand profile %r in force (%d brands)", key, len(self.profiles.catalog.profiles))
+
+    def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            return
+        if value is None:
+            self.reputation.remove(key.decode())
+        else:
+            self.reputation.put(SellerReputation.from_dict(orjson.loads(value)))
+
+    def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
+        producer = getattr(self, "producer", None)
+        if producer is not None:
+            asyncio.get_running_loop().create_task(producer.send(topic, value, key=key))
 
     async def on_start(self) -> None:
         self.producer = make_producer(self.bootstrap_servers)
@@ -73,6 +114,8 @@ class ListingScanService(Service):
 
     @Service.task
     async def _scan(self) -> None:
+        for follower in self.followers:  # decide with the state that exists, not an empty one
+            await follower.caught_up.wait()
         while not self.should_stop:
             batches = await self.consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records

@@ -14,6 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 
+RECENT_IDS = 64
+
+
 class Outcome(StrEnum):
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
@@ -29,18 +32,25 @@ class SellerReputation:
     counter_noticed: int = 0
     reinstated: int = 0
     last_outcome_at: str | None = None
+    recent_outcome_ids: tuple[str, ...] = ()  # redelivered outcomes are recognised and count once
 
     @property
     def confirmed_takedowns(self) -> int:
         """Confirmed counterfeits that were not later reinstated."""
         return max(0, self.confirmed - self.reinstated)
 
-    def apply(self, outcome: Outcome, at: str | None) -> SellerReputation:
+    def apply(self, outcome: Outcome, at: str | None, outcome_id: str | None = None) -> SellerReputation:
+        if outcome_id is not None and outcome_id in self.recent_outcome_ids:
+            return self
         field = outcome.value
-        return replace(self, **{field: getattr(self, field) + 1}, last_outcome_at=at or self.last_outcome_at)
+        recent = self.recent_outcome_ids if outcome_id is None else (*self.recent_outcome_ids, outcome_id)[-RECENT_IDS:]
+        return replace(self, **{field: getattr(self, field) + 1}, last_outcome_at=at or self.last_outcome_at,
+                       recent_outcome_ids=recent)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["recent_outcome_ids"] = list(self.recent_outcome_ids)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SellerReputation:
@@ -49,6 +59,7 @@ class SellerReputation:
             confirmed=int(data.get("confirmed", 0)), rejected=int(data.get("rejected", 0)),
             counter_noticed=int(data.get("counter_noticed", 0)), reinstated=int(data.get("reinstated", 0)),
             last_outcome_at=data.get("last_outcome_at"),
+            recent_outcome_ids=tuple(data.get("recent_outcome_ids", ())),
         )
 
 
@@ -66,6 +77,9 @@ class ReputationBook:
 
     def put(self, reputation: SellerReputation) -> None:
         self._sellers[reputation.seller_id] = reputation
+
+    def remove(self, seller_id: str) -> None:
+        self._sellers.pop(seller_id, None)
 
     def confirmed_takedowns(self, seller_id: str) -> int:
         reputation = self._sellers.get(seller_id)

@@ -66,6 +66,11 @@ class Scanner:
         self.extractor = SignalExtractor(self.catalog, self.reputation)
         self.model = model or default_model()
 
+    def use_catalog(self, catalog: BrandCatalog) -> None:
+        """Brand profiles changed at run time; batches from now on use them."""
+        self.catalog = catalog
+        self.extractor = SignalExtractor(catalog, self.reputation)
+
     def process(self, records: Sequence[InputRecord], now: datetime | None = None) -> BatchResult:
         stamp = iso(now or datetime.now(timezone.utc))
         result = BatchResult()

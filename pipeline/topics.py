@@ -60,11 +60,17 @@ DEADLETTER = TopicSpec(
 OUTCOMES = TopicSpec(
     "enforcement.outcomes", 6, "listing id",
     "what takedown services and reviewers concluded",
+    "enforcement_outcome.v1.json",
 )
 BRAND_PROFILES = TopicSpec(
     "brands.profiles", 1, "brand id",
     "brand protection profiles, editable at run time",
-    config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    "brand_profile.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+)
+OUTCOMES_BY_SELLER = TopicSpec(
+    "counterscan.outcomes-by-seller", 6, "seller id",
+    "internal: enforcement outcomes re-keyed by seller, so one worker owns each seller's reputation",
+    "enforcement_outcome.v1.json", _config(retention_ms=str(7 * DAY_MS)),
 )
 SELLER_REPUTATION = TopicSpec(
     "sellers.reputation", 6, "seller id",
@@ -73,5 +79,6 @@ SELLER_REPUTATION = TopicSpec(
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, BRAND_PROFILES, SELLER_REPUTATION,
+    LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
+    SELLER_REPUTATION,
 )

@@ -51,12 +51,20 @@ _KEYWORD_REASONS = {
     "maxItems": Reason.OVERSIZED_FIELD,
     "const": Reason.UNSUPPORTED_VERSION,
 }
-# jsonschema-rs validates a listing in about 1 us, a hundred times faster than
-# the pure-Python jsonschema package; on the hot path that difference is the budget.
-_VALIDATOR = jsonschema_rs.validator_for(schemas.load("listing.raw.v1.json"))
 
 
-def decode_listing(value: bytes | None, max_bytes: int) -> dict[str, Any] | Rejection:
+def validator(schema_name: str) -> jsonschema_rs.Validator:
+    """jsonschema-rs validates a listing in about 1 us, a hundred times faster than
+    the pure-Python jsonschema package; on the hot path that difference is the budget."""
+    return jsonschema_rs.validator_for(schemas.load(schema_name))
+
+
+_LISTING = validator("listing.raw.v1.json")
+_ALWAYS_VALID = jsonschema_rs.validator_for({})  # listings get their own checks, price first
+
+
+def decode_object(value: bytes | None, max_bytes: int, schema: jsonschema_rs.Validator) -> dict[str, Any] | Rejection:
+    """Bytes to a JSON object valid against ``schema``, or the reason it is not one."""
     if value is None:
         return Rejection(Reason.MALFORMED_JSON, "record has no value (tombstone)")
     if len(value) > max_bytes:
@@ -66,7 +74,13 @@ def decode_listing(value: bytes | None, max_bytes: int) -> dict[str, Any] | Reje
         return parsed
     if not isinstance(parsed, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"top-level JSON value is {type(parsed).__name__}")
-    return check_listing(parsed)
+    error = next(schema.iter_errors(parsed), None)
+    return parsed if error is None else schema_rejection(error)
+
+
+def decode_listing(value: bytes | None, max_bytes: int) -> dict[str, Any] | Rejection:
+    decoded = decode_object(value, max_bytes, _ALWAYS_VALID)
+    return decoded if isinstance(decoded, Rejection) else check_listing(decoded)
 
 
 def parse_json(value: bytes) -> Any:
@@ -116,9 +130,9 @@ def check_listing(listing: dict[str, Any]) -> dict[str, Any] | Rejection:
     amount = price.get("amount") if isinstance(price, dict) else None
     if isinstance(amount, float) and not math.isfinite(amount):
         return Rejection(Reason.INVALID_PRICE, f"price.amount is {amount}")
-    error = next(_VALIDATOR.iter_errors(listing), None)
+    error = next(_LISTING.iter_errors(listing), None)
     if error is not None:
-        return _schema_rejection(error)
+        return schema_rejection(error)
     if listing["price"]["currency"] not in USD_RATES:
         return Rejection(Reason.UNKNOWN_CURRENCY, f"price.currency {listing['price']['currency']!r} has no exchange rate")
     try:
@@ -128,7 +142,7 @@ def check_listing(listing: dict[str, Any]) -> dict[str, Any] | Rejection:
     return listing
 
 
-def _schema_rejection(error: jsonschema_rs.ValidationError) -> Rejection:
+def schema_rejection(error: jsonschema_rs.ValidationError) -> Rejection:
     keyword = str(error.schema_path[-1]) if error.schema_path else ""
     path = ".".join(str(p) for p in error.instance_path) or "(record)"
     reason = _KEYWORD_REASONS.get(keyword, Reason.SCHEMA_VIOLATION)

@@ -3,7 +3,7 @@ from pipeline.topics import ALL_TOPICS, BRAND_PROFILES, SELLER_REPUTATION
 
 def test_topic_names_are_unique_and_partitioned():
     names = [t.name for t in ALL_TOPICS]
-    assert len(names) == len(set(names)) == 8
+    assert len(names) == len(set(names)) == 9
     assert all(t.partitions >= 1 for t in ALL_TOPICS)
 
 
