@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from pipeline.broker import BrokerError, detached_status, start_detached, stop_detached
+from pipeline.offline import StateFileError
 from pipeline.settings import Settings, setting_help, setting_type
 
 
@@ -49,7 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--rate", type=float, default=None, help="listings per second (default: as fast as possible)")
     generate.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same listings")
     generate.add_argument("--labels", type=Path, default=None, help="write ground truth here as JSON lines")
+    generate.add_argument("--to-file", type=Path, default=None,
+                          help="write the raw records to this JSON-lines file instead of Kafka")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    score = commands.add_parser("score", parents=[common], help="score a JSON-lines file of listings, no broker")
+    score.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
+    score.add_argument("--output", type=Path, required=True, help="one decision or dead-letter record per line")
+    score.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
+    score.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
+    score.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="precision and recall against ground truth")
+    evaluate.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
+    evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
+    evaluate.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
+    evaluate.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
+    evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
+
+    train = commands.add_parser("train", parents=[common], help="fit the model's weights on generated listings")
+    train.add_argument("--count", type=int, default=100_000, help="generated listings to fit on (default 100000)")
+    train.add_argument("--seed", type=int, default=1001, help="generator seed (default 1001)")
+    train.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights (default 1.0)")
+    train.add_argument("--output", type=Path, default=None, help="model file to write (default: the shipped one)")
 
     demo = commands.add_parser("demo", parents=[common], help="end-to-end run on a local broker with a report")
     demo.add_argument("--listings", type=int, default=100_000, help="listings to generate (default 100000)")
@@ -77,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return COMMANDS[args.command](settings, args)
-    except BrokerError as exc:
+    except (BrokerError, StateFileError, OSError) as exc:
         print(f"counterscan: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -130,11 +155,19 @@ def run_topics(settings: Settings, args: argparse.Namespace) -> int:
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
     from agents.kafka import resolve_bootstrap
     from agents.produce import publish
-    from pipeline.generator import ListingGenerator
+    from pipeline.generator import ListingGenerator, label_line
 
     if args.count < 0:
         print("counterscan: --count must not be negative", file=sys.stderr)
         return 2
+    if args.to_file:
+        generator = ListingGenerator(args.seed)
+        with args.to_file.open("wb") as out, (args.labels.open("wb") if args.labels else open("/dev/null", "wb")) as truth:
+            for item in tqdm(generator.take(args.count), unit="listing", desc="generate", disable=args.no_progress):
+                out.write(item.value + b"\n")
+                truth.write(label_line(item))
+        print(f"wrote {args.count} listings to {args.to_file}" + (f"; labels in {args.labels}" if args.labels else ""))
+        return 0
     sent = asyncio.run(publish(resolve_bootstrap(settings), ListingGenerator(args.seed), args.count,
                                rate=args.rate, labels=args.labels, progress=not args.no_progress))
     print(f"published {len(sent)} listings" + (f"; labels in {args.labels}" if args.labels else ""))
@@ -155,9 +188,64 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def run_score(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.offline import offline_scanner, read_lines, score_records, write_outputs
+
+    scanner = offline_scanner(settings, args.brands, args.reputation)
+    records = tqdm(read_lines(args.input), unit="listing", desc="score", disable=args.no_progress)
+    with args.output.open("wb") as out:
+        counts = write_outputs(score_records(scanner, records), out)
+    print(f"{counts['decisions']} decisions and {counts['deadletter']} dead letters written to {args.output}")
+    return 0
+
+
+def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    import orjson
+
+    from pipeline import topics
+    from pipeline.evaluation import evaluate, format_evaluation
+    from pipeline.offline import offline_scanner, read_lines, score_records
+
+    truth = [orjson.loads(line) for line in args.labels.read_bytes().splitlines() if line.strip()]
+    labels = {t["listing_id"]: t["label"] for t in truth}
+    brands = {t["listing_id"]: t.get("brand") for t in truth if t.get("brand")}
+    scanner = offline_scanner(settings, args.brands, args.reputation)
+    decisions = [orjson.loads(o.value) for o in score_records(scanner, read_lines(args.input))
+                 if o.topic == topics.DECISIONS.name]
+    report = evaluate(decisions, labels, brands)
+    report["thresholds"] = {"takedown": settings.takedown_threshold, "review": settings.review_threshold}
+    report["model_version"] = scanner.model.version
+    print(format_evaluation(report))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def run_train(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from pipeline.brands import BrandCatalog
+    from pipeline.generator import ListingGenerator
+    from pipeline.model import MODEL_FILE
+    from pipeline.signals import SignalExtractor
+    from pipeline.training import model_document, train
+
+    items = ListingGenerator(args.seed).take(args.count)
+    version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
+    model = train(items, SignalExtractor(BrandCatalog.load()), version, l2=args.l2)
+    output = args.output or MODEL_FILE
+    output.write_bytes(model_document(model, args.seed, args.count, args.l2) + b"\n")
+    print(output.read_text())
+    return 0
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
-    "generate": run_generate, "demo": run_demo,
+    "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
+    "train": run_train,
 }
 
 if __name__ == "__main__":

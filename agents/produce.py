@@ -7,12 +7,11 @@ import time
 from pathlib import Path
 from typing import IO
 
-import orjson
 from tqdm import tqdm
 
 from agents.kafka import producer as make_producer
 from pipeline import topics
-from pipeline.generator import GeneratedListing, ListingGenerator
+from pipeline.generator import GeneratedListing, ListingGenerator, label_line
 
 TICK_S = 0.01
 
@@ -34,7 +33,7 @@ async def publish(
             pending.append(await producer.send(topic, item.value, key=item.key))
             sent.append(item)
             if out is not None:
-                out.write(orjson.dumps({"listing_id": item.listing_id, "label": item.label, "kind": item.kind}) + b"\n")
+                out.write(label_line(item))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
                 bar.update(len(pending))

@@ -39,6 +39,8 @@ class BrandProfile:
     brand_id: str
     display_name: str
     aliases: tuple[str, ...]
+    rights_holder: str | None = None
+    trademarks: tuple[str, ...] = ()
     misspellings: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     reference_prices_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict)
@@ -53,6 +55,8 @@ class BrandProfile:
             brand_id=data["brand_id"],
             display_name=data["display_name"],
             aliases=tuple(data["aliases"]),
+            rights_holder=data.get("rights_holder"),
+            trademarks=tuple(data.get("trademarks", ())),
             misspellings=tuple(data.get("misspellings", ())),
             keywords=tuple(data.get("keywords", ())),
             reference_prices_usd=MappingProxyType(

@@ -58,6 +58,7 @@ class GeneratedListing:
     key: bytes
     value: bytes
     seller_id: str = ""
+    brand_id: str | None = None  # the brand the listing concerns, as ground truth knows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,12 @@ class Mix:
 
     counterfeit: float = 0.10
     malformed: float = 0.02
+
+
+def label_line(item: GeneratedListing) -> bytes:
+    """Ground truth of one listing as a JSON line (``--labels``)."""
+    return orjson.dumps({"listing_id": item.listing_id, "label": item.label, "kind": item.kind,
+                         "brand": item.brand_id}) + b"\n"
 
 
 class ListingGenerator:
@@ -82,6 +89,7 @@ class ListingGenerator:
         self.sequence = 0
         self.counterfeit_sellers = counterfeit_sellers
         self._seller_birth: dict[str, float] = {}
+        self._brand: str | None = None
 
     def __iter__(self) -> Iterator[GeneratedListing]:
         while True:
@@ -97,6 +105,7 @@ class ListingGenerator:
         if draw < self.mix.malformed:
             kind = self.rng.choice(MALFORMED_KINDS)
             return GeneratedListing(listing_id, MALFORMED, kind, listing_id.encode(), self._malformed(listing_id, kind))
+        self._brand = None
         if draw < self.mix.malformed + self.mix.counterfeit:
             label, kind = COUNTERFEIT, self._pick(COUNTERFEIT_KINDS)
             listing = self._counterfeit(listing_id, kind)
@@ -104,7 +113,7 @@ class ListingGenerator:
             label, kind = GENUINE, self._pick(GENUINE_KINDS)
             listing = getattr(self, f"_{kind}")(listing_id)
         return GeneratedListing(listing_id, label, kind, listing_id.encode(), orjson.dumps(listing),
-                                listing["seller"]["id"])
+                                listing["seller"]["id"], self._brand)
 
     def _pick(self, weights: dict[str, float]) -> str:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -167,6 +176,7 @@ class ListingGenerator:
     def _brand_and_category(self, brands: list[BrandProfile] | None = None) -> tuple[BrandProfile, str]:
         brand = self.rng.choice(brands or self.brands)
         category = self.rng.choice([c for c in brand.reference_prices_usd if c in ITEMS])
+        self._brand = brand.brand_id
         return brand, category
 
     def _retail(self, brand: BrandProfile, category: str) -> float:
@@ -221,6 +231,7 @@ class ListingGenerator:
 
     def _compatible(self, listing_id: str) -> dict:
         brand = self.rng.choice(self.brands)
+        self._brand = brand.brand_id
         marketplace = self.rng.choice(list(MARKETPLACES))
         seller = self._seller(f"as{self.rng.randint(1, 5000)}", self.rng.uniform(20, 3000), MARKETPLACES[marketplace][1])
         item, category = self.rng.choice(COMPATIBLE_ITEMS)

@@ -33,13 +33,14 @@ class ImageIndex:
         return int(self.hashes.size)
 
     def nearest(self, query: np.ndarray, query_rows: np.ndarray, rows: int,
-                radius: int = MATCH_RADIUS) -> tuple[np.ndarray, np.ndarray]:
+                radius: int = MATCH_RADIUS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: the smallest distance to a known hash (``NO_MATCH`` if none within
-        ``radius``) and the owner of that hash (-1 if none)."""
+        ``radius``), the index of that known hash and its owner (-1 where none)."""
         best = np.full(rows, NO_MATCH, dtype=np.int64)
         owner = np.full(rows, -1, dtype=np.int64)
+        which = np.full(rows, -1, dtype=np.int64)
         if not len(self) or not query.size:
-            return best, owner
+            return best, which, owner
         query = query.astype(np.uint64)
         for c, (keys, order) in enumerate(self._sorted):
             chunk = (query >> np.uint64(c * CHUNK_BITS)) & np.uint64(0xFFFF)
@@ -63,5 +64,6 @@ class ImageIndex:
             r, d, k = r[first], d[first], k[first]
             better = d < best[r]
             best[r[better]] = d[better]
+            which[r[better]] = k[better]
             owner[r[better]] = self.owners[k[better]]
-        return best, owner
+        return best, which, owner

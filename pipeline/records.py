@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeline.brands import BrandProfile
 from pipeline.normalize import NormalizedListing
 from pipeline.routing import Route
 from pipeline.validation import Rejection
@@ -53,19 +55,57 @@ def reasons(decision: dict[str, Any]) -> list[str]:
     return [s["detail"] for s in raising[:MAX_REASONS]]
 
 
-def takedown_notice(decision: dict[str, Any], url: str | None) -> dict[str, Any]:
+GOOD_FAITH = (
+    "The notifier has a good-faith belief that the use of the trademark described above is not "
+    "authorized by the rights holder, its agent or the law, and that the information in this notice "
+    "is accurate."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a takedown notice cites beyond the signals."""
+
+    listing_price_usd: float
+    reference_price_usd: float | None
+    matched_image_hashes: tuple[str, ...]
+    counterfeit_terms: tuple[str, ...]
+
+
+def takedown_notice(decision: dict[str, Any], url: str | None, profile: BrandProfile, evidence: Evidence,
+                    notifier: tuple[str, str]) -> dict[str, Any]:
+    found = reasons(decision)
     return {
         "schema_version": SCHEMA_VERSION,
         "notice_id": decision["decision_id"],
         "decision_id": decision["decision_id"],
         "listing_id": decision["listing_id"],
         "marketplace": decision["marketplace"],
-        "url": url,
         "seller_id": decision["seller_id"],
         "brand": decision["brand"],
         "score": decision["score"],
-        "reasons": reasons(decision),
+        "location": {"url": url, "marketplace": decision["marketplace"], "listing_id": decision["listing_id"],
+                     "seller_id": decision["seller_id"]},
+        "rights": {"brand_id": profile.brand_id, "brand": profile.display_name, "right": "trademark",
+                   "holder": profile.rights_holder, "registrations": list(profile.trademarks)},
+        "explanation": (
+            f"The listing is likely to offer counterfeit {profile.display_name} goods "
+            f"(estimated probability {decision['score']:.0%}) because: " + "; ".join(found) + "."
+        ),
+        "reasons": found,
+        "evidence": {
+            "signals": decision["signals"],
+            "listing_price_usd": round(evidence.listing_price_usd, 2),
+            "reference_price_usd": evidence.reference_price_usd,
+            "matched_image_hashes": list(evidence.matched_image_hashes),
+            "counterfeit_terms": list(evidence.counterfeit_terms),
+        },
+        "notifier": {"name": notifier[0], "email": notifier[1]},
+        "good_faith_statement": GOOD_FAITH,
+        "automation": {"detected_by_automated_means": True, "decided_by_automated_means": True,
+                       "system": f"counterscan {decision['rules_version']} / {decision['model_version']}"},
         "rules_version": decision["rules_version"],
+        "model_version": decision["model_version"],
         "issued_at": decision["decided_at"],
     }
 

@@ -23,7 +23,9 @@ from pipeline.explain import explain_row
 from pipeline.model import LogisticModel, default_model
 from pipeline.normalize import NormalizedListing, normalize
 from pipeline.reputation import ReputationBook
-from pipeline.records import deadletter_record, decision_record, iso, review_request, takedown_notice
+from pipeline.records import (
+    Evidence, deadletter_record, decision_record, iso, review_request, takedown_notice,
+)
 from pipeline.routing import Route, route, thresholds
 from pipeline.settings import Settings
 from pipeline.signals import SignalExtractor
@@ -123,7 +125,12 @@ class Scanner:
             key = listing.listing_id.encode()
             outputs.append(OutputRecord(topics.DECISIONS.name, key, orjson.dumps(decision)))
             if routes[i] is Route.TAKEDOWN:
-                outputs.append(OutputRecord(topics.TAKEDOWN.name, key, orjson.dumps(takedown_notice(decision, listing.url))))
+                reference = float(signals.reference_usd[i])
+                evidence = Evidence(listing.price_usd, None if reference != reference else round(reference, 2),
+                                    tuple(h for h in (signals.image_matches[i],) if h), tuple(signals.terms[i]))
+                notice = takedown_notice(decision, listing.url, self.catalog.profiles[brand], evidence,
+                                         (self.settings.notifier_name, self.settings.notifier_email))
+                outputs.append(OutputRecord(topics.TAKEDOWN.name, key, orjson.dumps(notice)))
             elif routes[i] is Route.REVIEW:
                 outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(review_request(decision, listing.url))))
         result.outputs.extend(outputs)  # only once the whole batch succeeded: nothing half-written

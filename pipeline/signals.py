@@ -62,6 +62,7 @@ class SignalBatch:
     terms: list[list[str]]
     authorized: np.ndarray  # bool [n]
     reference_usd: np.ndarray  # float64 [n]: the retail price compared against; NaN if none
+    image_matches: list[str | None]  # the known counterfeit image hash matched, as hex
 
 
 class SignalExtractor:
@@ -78,7 +79,7 @@ class SignalExtractor:
         matches = self.catalog.find_batch(batch, texts)
         terms = self.counterfeit_terms.find_batch(batch)
         fits = self.compatibility_terms.find_batch(batch)
-        image_bits, image_brand = self._image_matches(listings)
+        image_bits, image_known, image_brand = self._image_matches(listings)
 
         mentioned = np.zeros(n)
         obfuscated = np.zeros(n)
@@ -128,9 +129,11 @@ class SignalExtractor:
             np.log1p(takedowns), branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS),
             branded * risky_origin, authorized.astype(float),
         ])
-        return SignalBatch(values, features, brand_ids, terms, authorized, reference)
+        known = self.catalog.images.hashes
+        matches_hex = [None if k < 0 else f"{int(known[k]):016x}" for k in image_known.tolist()]
+        return SignalBatch(values, features, brand_ids, terms, authorized, reference, matches_hex)
 
-    def _image_matches(self, listings: Sequence[NormalizedListing]) -> tuple[np.ndarray, np.ndarray]:
+    def _image_matches(self, listings: Sequence[NormalizedListing]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         counts = np.fromiter((len(x.image_phashes) for x in listings), np.int64, len(listings))
         hashes = np.fromiter((h for x in listings for h in x.image_phashes), np.uint64, int(counts.sum()))
         rows = np.repeat(np.arange(len(listings)), counts)
