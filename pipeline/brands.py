@@ -117,7 +117,22 @@ def alias_pattern(alias: str, fuzzy: bool = True) -> str:
 class _Term:
     brand_id: str
     evidence: str
+    folded: str
+    bendable: bool
     pattern: re.Pattern[str]
+
+    def stands_alone(self, text: str, start: int) -> bool:
+        """A literal occurrence at ``start`` is a word of its own, as the term's regex would demand."""
+        if not self.folded.isascii():
+            return True
+        end = start + len(self.folded)
+        before_ok = start == 0 or not _is_word_char(text[start - 1], digits=True)
+        after_ok = end >= len(text) or not _is_word_char(text[end], digits=not self.bendable)
+        return before_ok and after_ok
+
+
+def _is_word_char(ch: str, digits: bool) -> bool:
+    return "a" <= ch <= "z" or (digits and "0" <= ch <= "9")
 
 
 def skeleton_keys(term: str) -> set[str]:
@@ -137,17 +152,18 @@ def _bendable(term: str, fuzzy: bool) -> bool:
 class BrandCatalog:
     """The brand profiles in force, and the matcher built from all of them.
 
-    Aliases that can be bent (leetspeak, spacing, a masked letter) are found by
-    their skeletons; every other term (misspellings, model names, short or CJK
-    aliases) literally in the folded text. Either automaton pass names the few
-    listings that could mention a brand; only those run the exact regexes.
+    Every term is searched literally in the folded text; a hit that stands as a
+    word is a match without any regex. Aliases that can be bent (leetspeak,
+    spacing, a masked letter) are also searched by skeleton; only a skeleton hit
+    that no literal hit explains runs the term's fuzzy regex. Both searches are
+    one automaton pass over the whole batch.
     """
 
     def __init__(self, profiles: Iterable[BrandProfile]) -> None:
         self.profiles: Mapping[str, BrandProfile] = MappingProxyType({p.brand_id: p for p in profiles})
         self._terms: list[_Term] = []
         by_key: dict[str, list[int]] = {}  # skeleton key -> bendable terms
-        by_text: dict[str, list[int]] = {}  # folded term -> literal terms
+        by_text: dict[str, list[int]] = {}  # folded term -> terms
         for profile in self.profiles.values():
             for evidence, terms, fuzzy in (
                 ("alias", profile.aliases, True),
@@ -155,13 +171,15 @@ class BrandCatalog:
                 ("keyword", profile.keywords, False),
             ):
                 for term in dict.fromkeys(fold(t) for t in terms):
-                    start = r"(?<![a-z0-9])" if term.isascii() else ""
-                    if _bendable(term, fuzzy):
+                    bendable = _bendable(term, fuzzy)
+                    index = len(self._terms)
+                    if bendable:
                         for key in skeleton_keys(term):
-                            by_key.setdefault(key, []).append(len(self._terms))
-                    else:
-                        by_text.setdefault(term, []).append(len(self._terms))
-                    self._terms.append(_Term(profile.brand_id, evidence, re.compile(start + alias_pattern(term, fuzzy))))
+                            by_key.setdefault(key, []).append(index)
+                    by_text.setdefault(term, []).append(index)
+                    start = r"(?<![a-z0-9])" if term.isascii() else ""
+                    self._terms.append(_Term(profile.brand_id, evidence, term, bendable,
+                                             re.compile(start + alias_pattern(term, fuzzy))))
         self._keys = TermSet(by_key)
         self._terms_of_key = [by_key[k] for k in self._keys.terms]
         self._literals = TermSet(by_text)
@@ -187,31 +205,41 @@ class BrandCatalog:
 
     def find_batch(self, batch: TextBatch, raw_texts: Sequence[str]) -> list[list[BrandMatch]]:
         """Brand terms per text of the batch; ``raw_texts`` are the unfolded texts (for obfuscation)."""
-        candidates: dict[int, set[int]] = {}
-        for terms_of, (rows, keys) in (
-            (self._terms_of_key, batch.search(self._keys, in_skeleton=True)),
-            (self._terms_of_literal, batch.search(self._literals)),
-        ):
-            for row, key in set(zip(rows.tolist(), keys.tolist())):
-                candidates.setdefault(row, set()).update(terms_of[key])
-        results: list[list[BrandMatch]] = [[] for _ in range(batch.size)]
-        for row, term_ids in candidates.items():
+        hits: dict[int, list[tuple[int, _Term, str, bool]]] = {}  # row -> (start, term, text, bent)
+        plainly: set[tuple[int, str]] = set()  # (row, brand) with an alias found as written
+        rows, ids, starts = batch.locate(self._literals)
+        for row, literal, start in zip(rows.tolist(), ids.tolist(), starts.tolist()):
             text = batch.folded[row]
-            hits = sorted(
-                ((m.start(), self._terms[t], m.group()) for t in term_ids for m in self._terms[t].pattern.finditer(text)),
-                key=lambda item: item[0],
-            )
-            if not hits:
-                continue
-            literal = plain(raw_texts[row])
+            for term in (self._terms[i] for i in self._terms_of_literal[literal]):
+                if term.stands_alone(text, start):
+                    hits.setdefault(row, []).append((start, term, term.folded, False))
+                    if term.evidence == "alias":
+                        plainly.add((row, term.brand_id))
+        rows, keys = batch.search(self._keys, in_skeleton=True)
+        for row, key in set(zip(rows.tolist(), keys.tolist())):
+            for term in (self._terms[i] for i in self._terms_of_key[key]):
+                if (row, term.brand_id) in plainly:
+                    continue  # already found as written; bending adds nothing
+                hits.setdefault(row, []).extend(
+                    (m.start(), term, m.group(), True) for m in term.pattern.finditer(batch.folded[row]))
+        results: list[list[BrandMatch]] = [[] for _ in range(batch.size)]
+        for row, found in hits.items():
+            found = sorted(dict(((start, term.brand_id, term.evidence), item) for item in found
+                                for start, term, _, _ in [item]).values(), key=lambda item: item[0])
+            literal = None if raw_texts[row].isascii() else plain(raw_texts[row])
             results[row] = [
-                BrandMatch(term.brand_id, term.evidence,
-                           term.evidence == "alias"
-                           and not any(a in literal for a in self._literal_aliases[term.brand_id]),
-                           matched)
-                for _, term, matched in hits
+                BrandMatch(term.brand_id, term.evidence, term.evidence == "alias" and self._disguised(
+                    term.brand_id, bent, literal), matched)
+                for _, term, matched, bent in found
             ]
         return results
+
+    def _disguised(self, brand_id: str, bent: bool, literal: str | None) -> bool:
+        """Bent spellings are disguises; so are look-alike letters and accents, which folding
+        hid: then the raw text does not contain any alias as written."""
+        if bent:
+            return True
+        return literal is not None and not any(a in literal for a in self._literal_aliases[brand_id])
 
     def declared_brand(self, declared: str | None) -> str | None:
         """Catalog id of a seller-declared brand field, if it names a protected brand."""

@@ -39,17 +39,27 @@ class NormalizedListing:
     price_usd: float
     quantity: int
     ships_from: str | None
-    title: str  # folded
     text: str  # title, declared brand and description head as written: what brand matching reads
     declared_brand: str | None
-    image_phashes: tuple[int, ...]
+    image_phashes: tuple[str, ...]  # 16 hex digits each, as the contract has them
     observed_at: datetime
     observed_at_text: str
 
 
 def canonical_category(path: str | None) -> str:
+    """One of :data:`CATEGORIES`; marketplaces reuse a few thousand paths, so answers are memoized."""
     if not path:
         return "other"
+    try:
+        return _CATEGORY_MEMO[path]
+    except KeyError:
+        if len(_CATEGORY_MEMO) > 100_000:
+            _CATEGORY_MEMO.clear()
+        category = _CATEGORY_MEMO[path] = _categorize(path)
+        return category
+
+
+def _categorize(path: str) -> str:
     words = set(fold(path).replace("/", " ").replace(">", " ").replace("-", " ").split())
     for name, keys in _CATEGORY_WORDS:
         if words.intersection(keys) or any(k in path for k in keys if not k.isascii()):
@@ -57,37 +67,43 @@ def canonical_category(path: str | None) -> str:
     return "other"
 
 
+_CATEGORY_MEMO: dict[str, str] = {}
+
+
 def seller_age_days(seller: dict[str, Any], observed_at: datetime) -> float:
+    created = seller.get("created_at")
+    if created is None:
+        return math.nan
     try:
-        created = parse_timestamp(seller["created_at"])
-    except (KeyError, ValueError, TypeError):
-        return math.nan  # absent or unreadable: the contract does not assert the format
-    return max(0.0, (observed_at - created).total_seconds() / 86400.0)
+        opened = parse_timestamp(created)
+    except (ValueError, TypeError):
+        return math.nan  # unreadable: the contract does not assert the format
+    return max(0.0, (observed_at - opened).total_seconds() / 86400.0)
 
 
 def normalize(listing: dict[str, Any]) -> NormalizedListing:
+    get = listing.get
     seller = listing["seller"]
-    observed_at = parse_timestamp(listing["observed_at"])
-    description = listing.get("description") or ""
-    declared = listing.get("brand") or None
-    title = listing.get("title") or ""
+    observed_text = listing["observed_at"]
+    observed_at = parse_timestamp(observed_text)
+    declared = get("brand") or None
+    price = listing["price"]
     return NormalizedListing(
-        listing_id=listing["listing_id"],
-        marketplace=listing["marketplace"].casefold(),
-        revision=int(listing.get("revision", 0)),
-        url=listing.get("url"),
-        seller_id=seller["id"],
-        seller_age_days=seller_age_days(seller, observed_at),
-        seller_rating=float(seller.get("rating", math.nan)),
-        seller_feedback_count=int(seller.get("feedback_count", 0)),
-        category=canonical_category(listing.get("category")),
-        price_usd=to_usd(float(listing["price"]["amount"]), listing["price"]["currency"]),
-        quantity=int(listing.get("quantity", 1)),
-        ships_from=listing.get("ships_from"),
-        title=fold(title),
-        text=f"{title}\n{declared or ''}\n{description[:SCAN_DESCRIPTION_CHARS]}",
-        declared_brand=declared,
-        image_phashes=tuple(int(h, 16) for h in listing.get("image_phashes", ())),
-        observed_at=observed_at,
-        observed_at_text=listing["observed_at"],
+        listing["listing_id"],
+        listing["marketplace"].casefold(),
+        int(get("revision", 0)),
+        get("url"),
+        seller["id"],
+        seller_age_days(seller, observed_at),
+        float(seller.get("rating", math.nan)),
+        int(seller.get("feedback_count", 0)),
+        canonical_category(get("category")),
+        to_usd(float(price["amount"]), price["currency"]),
+        int(get("quantity", 1)),
+        get("ships_from"),
+        f"{get('title') or ''}\n{declared or ''}\n{(get('description') or '')[:SCAN_DESCRIPTION_CHARS]}",
+        declared,
+        tuple(get("image_phashes", ())),
+        observed_at,
+        observed_text,
     )

@@ -135,7 +135,8 @@ class SignalExtractor:
 
     def _image_matches(self, listings: Sequence[NormalizedListing]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         counts = np.fromiter((len(x.image_phashes) for x in listings), np.int64, len(listings))
-        hashes = np.fromiter((h for x in listings for h in x.image_phashes), np.uint64, int(counts.sum()))
+        hexes = "".join(h for x in listings for h in x.image_phashes)
+        hashes = np.frombuffer(bytes.fromhex(hexes), dtype=">u8").astype(np.uint64)
         rows = np.repeat(np.arange(len(listings)), counts)
         return self.catalog.images.nearest(hashes, rows, len(listings))
 

@@ -31,21 +31,35 @@ class TextBatch:
 
     def search(self, terms: TermSet, in_skeleton: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(row, term index) of every occurrence, in order of position; repeats included."""
+        rows, ids, _ = self.locate(terms, in_skeleton)
+        return rows, ids
+
+    def locate(self, terms: TermSet, in_skeleton: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, term index, start within the row's text) of every occurrence."""
         haystack = self.skeleton_joined if in_skeleton else self.folded_joined
-        found = terms.automaton.find_matches_as_indexes(haystack, overlapping=True)
+        found = terms.automaton.find_matches_as_indexes(haystack)
         if not found:
-            return _EMPTY, _EMPTY
+            return _EMPTY, _EMPTY, _EMPTY
         hits = np.asarray(found, dtype=np.int64)
         starts = self._skeleton_starts if in_skeleton else self._folded_starts
-        return np.searchsorted(starts, hits[:, 1], side="right") - 1, hits[:, 0]
+        rows = np.searchsorted(starts, hits[:, 1], side="right") - 1
+        return rows, hits[:, 0], hits[:, 1] - starts[rows]
 
 
 class TermSet:
-    """Terms compiled once into an automaton; indices refer to ``terms``."""
+    """Terms compiled once into an automaton; indices refer to ``terms``.
+
+    Matching is leftmost-longest and non-overlapping: ``yves saint laurent`` is
+    one hit, not also ``saint laurent``; every term set here is built so that a
+    longer term says at least what the shorter one inside it says.
+    """
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms: list[str] = list(dict.fromkeys(t for t in terms if t))
-        self.automaton = ahocorasick_rs.AhoCorasick(self.terms or ["\x00\x00"])
+        self.automaton = ahocorasick_rs.AhoCorasick(
+            self.terms or ["\x00\x00"], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
 
 
 _EMPTY = np.empty(0, dtype=np.int64)

@@ -53,12 +53,10 @@ class TermVocabulary:
         return self.find_batch(TextBatch([text]))[0]
 
     def find_batch(self, batch: TextBatch) -> list[list[str]]:
-        hits: list[list[str]] = [[] for _ in range(batch.size)]
+        hits: dict[int, list[str]] = {}
         rows, ids = batch.search(self._terms)
         for row, term_id in set(zip(rows.tolist(), ids.tolist())):
             bounded = self._bounded[term_id]
             if bounded is None or bounded.search(batch.folded[row]):
-                hits[row].append(self._terms.terms[term_id])
-        for found in hits:
-            found.sort()
-        return hits
+                hits.setdefault(row, []).append(self._terms.terms[term_id])
+        return [sorted(hits[row]) if row in hits else [] for row in range(batch.size)]

@@ -100,3 +100,29 @@ def test_many_listings_each_get_exactly_one_outcome(worker: str, run_id: str):
     mine = [(t, (k or b"").decode()) for t, k, _ in records if (k or b"").decode() in ids]
     assert len(mine) == len(ids)  # one outcome per input, none lost, none doubled
     assert sum(1 for t, _ in mine if t == topics.DEADLETTER.name) == sum(1 for i in items if i.label == "malformed")
+
+
+def test_offline_scoring_gives_the_streams_decisions(worker: str, run_id: str, tmp_path):
+    import subprocess
+    import sys
+
+    from pipeline.generator import ListingGenerator
+    from pipeline.settings import PROJECT_ROOT
+
+    items = ListingGenerator(seed=31, id_prefix=f"{run_id}-off-").take(600)
+    source = tmp_path / "listings.jsonl"
+    source.write_bytes(b"".join(i.value + b"\n" for i in items))
+    out = tmp_path / "decisions.jsonl"
+    run = subprocess.run([sys.executable, "-m", "agents.cli", "score", "--input", str(source), "--output", str(out),
+                          "--no-progress"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    offline = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    offline_decisions = {d["listing_id"]: comparable(d) for d in offline if "decision_id" in d}
+    assert len(offline) == len(items)
+
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(i.key, i.value) for i in items]))
+    records = asyncio.run(read_until(
+        worker, [topics.DECISIONS.name],
+        lambda rs: offline_decisions.keys() <= {r["listing_id"] for _, _, r in rs}, 120))
+    streamed = {r["listing_id"]: comparable(r) for _, _, r in records if r["listing_id"] in offline_decisions}
+    assert streamed == offline_decisions

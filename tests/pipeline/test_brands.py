@@ -55,3 +55,18 @@ def test_catalog_covers_the_task_force_brands(catalog):
 
 def test_fold_removes_case_accents_and_lookalikes():
     assert fold("ＧＵＣＣＩ  Hermès\u202e") == "gucci hermes"
+
+
+def test_skeleton_reads_leetspeak_and_drops_spacing():
+    from pipeline.text import skeleton
+
+    assert skeleton(fold("G U C C I")) == skeleton(fold("Gucc1")) == skeleton("gucci") == "gucci"
+    assert skeleton(fold("L0UIS  V.U.I.T.T.0.N")) == skeleton("louis vuitton")
+
+
+def test_separator_inside_a_text_cannot_merge_rows(catalog):
+    from pipeline.textbatch import TextBatch
+
+    texts = ["plain bag guc", "ci bag", "gucci\x00bag"]
+    found = catalog.find_batch(TextBatch(texts), texts)
+    assert found[0] == [] and found[1] == [] and found[2][0].brand_id == "gucci"

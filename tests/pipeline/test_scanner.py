@@ -128,3 +128,22 @@ def test_outputs_are_keyed_by_listing_id(scanner):
     result = scanner.process(raw_records([listing(listing_id="K-9")]))
     assert {r.key for r in result.outputs} == {b"K-9"}
     assert orjson.loads(result.outputs[0].value)["listing_id"] == "K-9"
+
+
+def test_takedown_notice_carries_what_notice_and_action_rules_ask_for(scanner):
+    from pipeline.brands import BrandCatalog
+
+    known = f"{BrandCatalog.load().profiles['rolex'].counterfeit_phashes[0]:016x}"
+    fake = listing(listing_id="N-1", title="Rolex Submariner replica 1:1", url="https://shop.example/N-1",
+                   image_phashes=[known], **{"price.amount": 95.0, "seller.created_at": "2026-11-25T00:00:00Z"},
+                   category="watches")
+    (notice,) = outputs_by_topic(scanner.process(raw_records([fake])))[topics.TAKEDOWN.name]
+    assert notice["location"] == {"url": "https://shop.example/N-1", "marketplace": "taobao",
+                                  "listing_id": "N-1", "seller_id": "seller-1"}
+    assert notice["rights"]["holder"] == "Rolex SA" and notice["rights"]["right"] == "trademark"
+    assert "Rolex" in notice["explanation"] and notice["reasons"][0] in notice["explanation"]
+    assert notice["notifier"]["name"] and notice["good_faith_statement"]
+    assert notice["automation"]["detected_by_automated_means"] is True
+    assert notice["evidence"]["matched_image_hashes"] == [known]
+    assert notice["evidence"]["reference_price_usd"] == 6000.0
+    assert notice["evidence"]["counterfeit_terms"] == ["1:1", "replica"]

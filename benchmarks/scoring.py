@@ -1,0 +1,84 @@
+"""Throughput of pipeline/ alone: normalize, signals, score and route, no Kafka.
+
+Listings are generated and decoded before the clock starts (realistic titles,
+descriptions of 3 to 14 sentences), then scored in batches the size the hot
+path uses, on one core. A second figure includes building the decision,
+notice and review records, which the hot path also does.
+
+    python -m benchmarks.scoring --json reports/scoring.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.generator import MALFORMED, ListingGenerator
+from pipeline.model import default_model
+from pipeline.normalize import normalize
+from pipeline.routing import route, thresholds
+from pipeline.scanner import Scanner
+from pipeline.settings import Settings
+from pipeline.testing import raw_records
+from pipeline.validation import decode_listing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listings", type=int, default=100_000, help="listings to score (default 100000)")
+    parser.add_argument("--batch", type=int, default=2000, help="batch size (default 2000, as the hot path)")
+    parser.add_argument("--seed", type=int, default=77, help="generator seed")
+    parser.add_argument("--json", type=Path, default=None, help="write the report here")
+    args = parser.parse_args(argv)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
+
+    settings = Settings.load()
+    items = [i for i in ListingGenerator(args.seed).take(args.listings) if i.label != MALFORMED]
+    decoded = [decode_listing(i.value, settings.max_record_bytes) for i in items]
+    text_chars = np.mean([len(d.get("title", "")) + len(d.get("description", "")) for d in decoded])
+    scanner = Scanner(settings)
+    model = default_model()
+    batches = [decoded[i:i + args.batch] for i in range(0, len(decoded), args.batch)]
+
+    started = time.perf_counter()
+    routed = 0
+    for batch in batches:
+        listings = [normalize(d) for d in batch]
+        signals = scanner.extractor.extract(listings)
+        scores = model.scores(model.contributions(signals.features))
+        take_at, review_at = thresholds(scanner.catalog, signals.brand_ids, settings.takedown_threshold,
+                                        settings.review_threshold)
+        routed += len(route(scores, take_at, review_at, signals.authorized))
+    core_s = time.perf_counter() - started
+
+    raw = [raw_records([i.value for i in items[j:j + args.batch]]) for j in range(0, len(items), args.batch)]
+    started = time.perf_counter()
+    for batch in raw:
+        scanner.process(batch)
+    full_s = time.perf_counter() - started
+
+    report = {
+        "listings": routed,
+        "batch": args.batch,
+        "mean_text_chars": round(float(text_chars), 1),
+        "listings_per_s": round(routed / core_s, 1),
+        "with_decode_and_records_per_s": round(len(items) / full_s, 1),
+        "cores": 1,
+    }
+    print(f"normalize + signals + score + route   {report['listings_per_s']:>10,.0f} listings/s")
+    print(f"... plus decode and output records    {report['with_decode_and_records_per_s']:>10,.0f} listings/s")
+    print(f"({routed} listings, mean title+description {report['mean_text_chars']} chars, batches of {args.batch})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
