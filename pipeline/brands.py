@@ -121,18 +121,19 @@ class _Term:
     bendable: bool
     pattern: re.Pattern[str]
 
-    def stands_alone(self, text: str, start: int) -> bool:
-        """A literal occurrence at ``start`` is a word of its own, as the term's regex would demand."""
+    def stands_alone(self, text: bytes, start: int) -> bool:
+        """A literal occurrence at byte ``start`` of the UTF-8 ``text`` is a word of its own,
+        as the term's regex would demand (CJK names need no word boundary)."""
         if not self.folded.isascii():
             return True
         end = start + len(self.folded)
-        before_ok = start == 0 or not _is_word_char(text[start - 1], digits=True)
-        after_ok = end >= len(text) or not _is_word_char(text[end], digits=not self.bendable)
+        before_ok = start == 0 or not _is_word_byte(text[start - 1], digits=True)
+        after_ok = end >= len(text) or not _is_word_byte(text[end], digits=not self.bendable)
         return before_ok and after_ok
 
 
-def _is_word_char(ch: str, digits: bool) -> bool:
-    return "a" <= ch <= "z" or (digits and "0" <= ch <= "9")
+def _is_word_byte(byte: int, digits: bool) -> bool:
+    return 97 <= byte <= 122 or (digits and 48 <= byte <= 57)
 
 
 def skeleton_keys(term: str) -> set[str]:
@@ -209,7 +210,7 @@ class BrandCatalog:
         plainly: set[tuple[int, str]] = set()  # (row, brand) with an alias found as written
         rows, ids, starts = batch.locate(self._literals)
         for row, literal, start in zip(rows.tolist(), ids.tolist(), starts.tolist()):
-            text = batch.folded[row]
+            text = batch.row_bytes(row)
             for term in (self._terms[i] for i in self._terms_of_literal[literal]):
                 if term.stands_alone(text, start):
                     hits.setdefault(row, []).append((start, term, term.folded, False))
@@ -224,8 +225,8 @@ class BrandCatalog:
                     (m.start(), term, m.group(), True) for m in term.pattern.finditer(batch.folded[row]))
         results: list[list[BrandMatch]] = [[] for _ in range(batch.size)]
         for row, found in hits.items():
-            found = sorted(dict(((start, term.brand_id, term.evidence), item) for item in found
-                                for start, term, _, _ in [item]).values(), key=lambda item: item[0])
+            found = sorted({(item[0], item[1].brand_id, item[1].evidence): item for item in found}.values(),
+                           key=lambda item: item[0])
             literal = None if raw_texts[row].isascii() else plain(raw_texts[row])
             results[row] = [
                 BrandMatch(term.brand_id, term.evidence, term.evidence == "alias" and self._disguised(

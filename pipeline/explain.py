@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.signals import SIGNALS, display_value
 
 
-def describe(name: str, value: Any, brand: str | None, terms: list[str]) -> str:
+def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -> str:
     brand_name = brand or "a protected brand"
     if name == "brand_mentioned":
         return f"listing names {brand_name}" if value else "no protected brand named"
@@ -37,7 +37,7 @@ def describe(name: str, value: Any, brand: str | None, terms: list[str]) -> str:
     return name
 
 
-def explain_row(values: Any, contributions: Any, brand: str | None, terms: list[str]) -> list[dict[str, Any]]:
+def explain_row(values: Any, contributions: Any, brand: str | None, terms: tuple[str, ...]) -> list[dict[str, Any]]:
     """All signals of one listing, largest absolute contribution first."""
     signals = []
     for spec, raw, contribution in zip(SIGNALS, values, contributions):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.currency import to_usd
 from pipeline.text import fold
@@ -25,8 +24,10 @@ _CATEGORY_WORDS = (
 CATEGORIES = tuple(name for name, _ in _CATEGORY_WORDS) + ("other",)
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedListing:
+class NormalizedListing(NamedTuple):
+    """One listing as scoring reads it. A named tuple, not a frozen dataclass: it is built
+    for every listing on the hot path, and tuple construction is several times cheaper."""
+
     listing_id: str
     marketplace: str
     revision: int
@@ -81,6 +82,13 @@ def seller_age_days(seller: dict[str, Any], observed_at: datetime) -> float:
     return max(0.0, (observed_at - opened).total_seconds() / 86400.0)
 
 
+def _matching_text(title: str | None, declared: str | None, description: str | None) -> str:
+    """Title, declared brand and the head of the description, kept apart by a mark that no
+    multi-word term can span."""
+    head = (description or "")[:SCAN_DESCRIPTION_CHARS]
+    return f"{title or ''} ; {declared} ; {head}" if declared else f"{title or ''} ; {head}"
+
+
 def normalize(listing: dict[str, Any]) -> NormalizedListing:
     get = listing.get
     seller = listing["seller"]
@@ -101,7 +109,7 @@ def normalize(listing: dict[str, Any]) -> NormalizedListing:
         to_usd(float(price["amount"]), price["currency"]),
         int(get("quantity", 1)),
         get("ships_from"),
-        f"{get('title') or ''}\n{declared or ''}\n{(get('description') or '')[:SCAN_DESCRIPTION_CHARS]}",
+        _matching_text(get("title"), declared, get("description")),
         declared,
         tuple(get("image_phashes", ())),
         observed_at,

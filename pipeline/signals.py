@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.brands import BrandCatalog
+from pipeline.brands import BrandCatalog, BrandMatch
 from pipeline.images import MATCH_RADIUS, NO_MATCH
 from pipeline.normalize import NormalizedListing
 from pipeline.reputation import ReputationBook
@@ -59,10 +59,21 @@ class SignalBatch:
     values: np.ndarray  # float64 [n, k]: what a person reads; NaN where not applicable
     features: np.ndarray  # float64 [n, k]: what the model weighs
     brand_ids: list[str | None]
-    terms: list[list[str]]
+    terms: list[tuple[str, ...]]
     authorized: np.ndarray  # bool [n]
     reference_usd: np.ndarray  # float64 [n]: the retail price compared against; NaN if none
     image_matches: list[str | None]  # the known counterfeit image hash matched, as hex
+
+
+class _BrandColumns:
+    def __init__(self, n: int) -> None:
+        self.ids: list[str | None] = [None] * n
+        self.branded = np.zeros(n)
+        self.mentioned = np.zeros(n)
+        self.obfuscated = np.zeros(n)
+        self.mismatch = np.zeros(n)
+        self.reference = np.full(n, np.nan)
+        self.authorized = np.zeros(n, dtype=bool)
 
 
 class SignalExtractor:
@@ -80,58 +91,68 @@ class SignalExtractor:
         terms = self.counterfeit_terms.find_batch(batch)
         fits = self.compatibility_terms.find_batch(batch)
         image_bits, image_known, image_brand = self._image_matches(listings)
+        brands = self._brands(listings, matches, image_brand)
 
-        mentioned = np.zeros(n)
-        obfuscated = np.zeros(n)
-        mismatch = np.zeros(n)
-        reference = np.full(n, np.nan)
-        authorized = np.zeros(n, dtype=bool)
-        brand_ids: list[str | None] = [None] * n
-        brand_names = self.catalog.brand_ids
-        for i, listing in enumerate(listings):
-            found = matches[i]
-            declared = self.catalog.declared_brand(listing.declared_brand)
-            text_brand = _most_frequent([m.brand_id for m in found]) if found else None
-            brand = text_brand or declared or (brand_names[image_brand[i]] if image_brand[i] >= 0 else None)
-            if brand is None:
-                continue
-            brand_ids[i] = brand
-            mentioned[i] = float(text_brand is not None or declared is not None)
-            obfuscated[i] = float(any(m.obfuscated and m.brand_id == brand for m in found))
-            mismatch[i] = float(text_brand is not None and declared != text_brand)
-            profile = self.catalog.profiles[brand]
-            reference[i] = profile.reference_low_usd(listing.category) or np.nan
-            authorized[i] = self.catalog.is_authorized(brand, listing.marketplace, listing.seller_id)
-
-        price = np.fromiter((x.price_usd for x in listings), float, n)
-        age = np.fromiter((x.seller_age_days for x in listings), float, n)
-        quantity = np.fromiter((x.quantity for x in listings), float, n)
-        term_count = np.fromiter((len(t) for t in terms), float, n)
-        takedowns = np.fromiter((self.reputation.confirmed_takedowns(x.seller_id) for x in listings), float, n)
-        risky_origin = np.fromiter((x.ships_from in HIGH_RISK_ORIGINS for x in listings), float, n)
+        numbers = np.array(
+            [(x.price_usd, x.seller_age_days, x.quantity, x.ships_from in HIGH_RISK_ORIGINS) for x in listings],
+            dtype=float,
+        ).reshape(n, 4)
+        price, age, quantity, risky_origin = numbers.T
+        term_count = np.fromiter(map(len, terms), float, n)
+        reputation = self.reputation
+        takedowns = np.fromiter((reputation.confirmed_takedowns(x.seller_id) for x in listings), float, n) \
+            if len(reputation) else np.zeros(n)
 
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = price / reference
+            ratio = price / brands.reference
             log_discount = np.nan_to_num(np.clip(-np.log(ratio), 0.0, MAX_LOG_DISCOUNT), nan=0.0)
-        branded = np.fromiter((b is not None for b in brand_ids), float, n)
-        accessory = branded * np.fromiter((bool(f) for f in fits), float, n)
+        branded = brands.branded
+        accessory = branded * np.fromiter(map(bool, fits), float, n)
         matched = image_bits < NO_MATCH
         image_shown = np.where(matched, image_bits, np.nan)
         image_feature = np.where(matched, (MATCH_RADIUS + 1 - image_bits) / (MATCH_RADIUS + 1), 0.0)
+        authorized = brands.authorized.astype(float)
 
         values = np.column_stack([
-            mentioned, obfuscated, mismatch, ratio, term_count, accessory, image_shown, takedowns, age, quantity,
-            risky_origin, authorized.astype(float),
+            brands.mentioned, brands.obfuscated, brands.mismatch, ratio, term_count, accessory, image_shown,
+            takedowns, age, quantity, risky_origin, authorized,
         ])
         features = np.column_stack([
-            mentioned, obfuscated, mismatch, log_discount, np.minimum(term_count, MAX_TERMS), accessory, image_feature,
+            brands.mentioned, brands.obfuscated, brands.mismatch, log_discount, np.minimum(term_count, MAX_TERMS),
+            accessory, image_feature, np.log1p(takedowns),
             # a new account, a pallet of stock or a risky origin say little about unbranded goods
-            np.log1p(takedowns), branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS),
-            branded * risky_origin, authorized.astype(float),
+            branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS), branded * risky_origin,
+            authorized,
         ])
         known = self.catalog.images.hashes
         matches_hex = [None if k < 0 else f"{int(known[k]):016x}" for k in image_known.tolist()]
-        return SignalBatch(values, features, brand_ids, terms, authorized, reference, matches_hex)
+        return SignalBatch(values, features, brands.ids, terms, brands.authorized, brands.reference, matches_hex)
+
+    def _brands(self, listings: Sequence[NormalizedListing], matches: list[list[BrandMatch]],
+                image_brand: np.ndarray) -> _BrandColumns:
+        """Which brand each listing concerns, and the brand signals. Only rows with a brand
+        match, a declared brand or an image match are looked at; the rest stay unbranded."""
+        n = len(listings)
+        columns = _BrandColumns(n)
+        catalog = self.catalog
+        rows = {i for i, found in enumerate(matches) if found}
+        rows.update(i for i, x in enumerate(listings) if x.declared_brand)
+        rows.update(np.flatnonzero(image_brand >= 0).tolist())
+        for i in rows:
+            listing, found = listings[i], matches[i]
+            declared = catalog.declared_brand(listing.declared_brand)
+            text_brand = _most_frequent([m.brand_id for m in found]) if found else None
+            brand = text_brand or declared or (catalog.brand_ids[image_brand[i]] if image_brand[i] >= 0 else None)
+            if brand is None:
+                continue
+            columns.ids[i] = brand
+            columns.branded[i] = 1.0
+            columns.mentioned[i] = float(text_brand is not None or declared is not None)
+            columns.obfuscated[i] = float(any(m.obfuscated and m.brand_id == brand for m in found))
+            columns.mismatch[i] = float(text_brand is not None and declared != text_brand)
+            columns.reference[i] = catalog.profiles[brand].reference_low_usd(listing.category) or np.nan
+            columns.authorized[i] = catalog.is_authorized(brand, listing.marketplace, listing.seller_id)
+        return columns
 
     def _image_matches(self, listings: Sequence[NormalizedListing]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         counts = np.fromiter((len(x.image_phashes) for x in listings), np.int64, len(listings))

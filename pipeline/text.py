@@ -25,6 +25,7 @@ _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
      0x2066, 0x2067, 0x2068, 0x2069]
 )
+_DISGUISES = re.compile("[" + re.escape("".join(chr(c) for c in (*_INVISIBLE, *_CONFUSABLES))) + "]")
 SEPARATOR = "\x00"  # joins a batch's texts; folding and skeletons drop it from each text
 
 
@@ -36,11 +37,19 @@ def plain(text: str) -> str:
 def fold(text: str) -> str:
     """Plain text with accents, look-alike letters, invisible characters and extra spaces removed."""
     if text.isascii():  # most listings: nothing to fold but case and spacing
-        return " ".join(text.lower().split())
-    text = plain(text).translate(_INVISIBLE).translate(_CONFUSABLES)
+        text = text.lower()
+        return " ".join(text.split()) if _irregular_spacing(text) else text
+    text = plain(text)
+    if _DISGUISES.search(text):  # translate is slow on non-ASCII text; most of it needs none
+        text = text.translate(_INVISIBLE).translate(_CONFUSABLES)
     if not text.isascii():
         text = unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
     return " ".join(text.split())
+
+
+def _irregular_spacing(text: str) -> bool:
+    """Anything but single spaces between words; substring tests are far cheaper than splitting."""
+    return "  " in text or "\n" in text or "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -57,6 +66,11 @@ def skeleton(folded: str) -> str:
     ``G U C C I``, ``Gucc1`` and ``gucci`` share the skeleton ``gucci``; a term
     whose skeleton is absent cannot match, so most texts skip every regex.
     """
+    return skeleton_bytes(folded).decode()
+
+
+def skeleton_bytes(folded: str) -> bytes:
+    """:func:`skeleton` as UTF-8, which is what batch search runs on."""
     if folded.isascii():
-        return folded.encode().translate(_SKELETON_ASCII, _NOT_LETTER_ASCII).decode()
-    return _NOT_LETTER.sub("", folded.translate(_SKELETON))
+        return folded.encode().translate(_SKELETON_ASCII, _NOT_LETTER_ASCII)
+    return _NOT_LETTER.sub("", folded.translate(_SKELETON)).encode()

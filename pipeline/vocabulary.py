@@ -49,14 +49,18 @@ class TermVocabulary:
             for t in self._terms.terms
         ]
 
-    def find(self, text: str) -> list[str]:
+    def find(self, text: str) -> tuple[str, ...]:
         return self.find_batch(TextBatch([text]))[0]
 
-    def find_batch(self, batch: TextBatch) -> list[list[str]]:
-        hits: dict[int, list[str]] = {}
+    def find_batch(self, batch: TextBatch) -> list[tuple[str, ...]]:
+        """Per text, the distinct terms found, sorted; ``()`` for most texts."""
+        hits: dict[int, set[str]] = {}
         rows, ids = batch.search(self._terms)
         for row, term_id in set(zip(rows.tolist(), ids.tolist())):
             bounded = self._bounded[term_id]
             if bounded is None or bounded.search(batch.folded[row]):
-                hits.setdefault(row, []).append(self._terms.terms[term_id])
-        return [sorted(hits[row]) if row in hits else [] for row in range(batch.size)]
+                hits.setdefault(row, set()).add(self._terms.terms[term_id])
+        found: list[tuple[str, ...]] = [()] * batch.size
+        for row, terms in hits.items():
+            found[row] = tuple(sorted(terms))
+        return found

@@ -17,13 +17,13 @@ def test_counterfeit_terms_in_several_languages(text, term):
 
 @pytest.mark.parametrize("text", ["a poem about bags", "aaaa battery pack", "duped? no", "genuine leather"])
 def test_short_terms_need_word_boundaries(text):
-    assert FAKES.find(text) == []
+    assert FAKES.find(text) == ()
 
 
 def test_batch_search_keeps_rows_apart():
     batch = TextBatch(["replica one", "nothing here", "dupe and oem"])
-    assert FAKES.find_batch(batch) == [["replica"], [], ["dupe", "oem"]]
+    assert FAKES.find_batch(batch) == [("replica",), (), ("dupe", "oem")]
 
 
 def test_compatibility_terms():
-    assert TermVocabulary(COMPATIBILITY_TERMS).find("Strap compatible with Rolex Submariner") == ["compatible with"]
+    assert TermVocabulary(COMPATIBILITY_TERMS).find("Strap compatible with Rolex Submariner") == ("compatible with",)
