@@ -1,24 +1,31 @@
 """USD exchange rates for price comparison against brand reference prices.
 
 Reference prices are kept in USD, so every listing price is converted once
-during normalization. Rates are deliberately coarse: a counterfeit signal is a
-price at a tenth of retail, not a cent of drift.
+during normalization. The table is configuration: the shipped one lives in
+``pipeline/data/usd_rates.json`` and ``exchange_rates_file`` in the settings
+replaces it. Rates are deliberately coarse: a counterfeit signal is a price at
+a tenth of retail, not a cent of drift.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 
-# USD per one unit of the currency (mid-market, late 2026, rounded).
-USD_RATES = MappingProxyType({
-    "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.138, "HKD": 0.128, "JPY": 0.0066,
-    "KRW": 0.00072, "TWD": 0.031, "SGD": 0.74, "AUD": 0.66, "CAD": 0.73, "CHF": 1.13,
-    "SEK": 0.095, "NOK": 0.093, "DKK": 0.145, "PLN": 0.25, "CZK": 0.043, "HUF": 0.0027,
-    "TRY": 0.029, "RUB": 0.011, "INR": 0.012, "IDR": 0.000063, "THB": 0.028, "VND": 0.000039,
-    "MYR": 0.22, "PHP": 0.017, "BRL": 0.18, "MXN": 0.055, "AED": 0.27, "SAR": 0.27,
-    "ZAR": 0.055, "NZD": 0.6,
-})
+DEFAULT_RATES_FILE = Path(__file__).resolve().parent / "data" / "usd_rates.json"
 
 
-def to_usd(amount: float, currency: str) -> float:
-    return amount * USD_RATES[currency]
+def load_rates(path: Path | None = None) -> Mapping[str, float]:
+    """USD per unit of each ISO 4217 currency; a listing in any other currency is dead-lettered."""
+    document = json.loads((path or DEFAULT_RATES_FILE).read_text())
+    rates = {code: float(rate) for code, rate in document["rates"].items()}
+    bad = [code for code, rate in rates.items() if len(code) != 3 or not code.isupper() or not rate > 0]
+    if bad or "USD" not in rates:
+        raise ValueError(f"exchange rates in {path} must be positive, keyed by ISO 4217 codes, and include USD"
+                         + (f"; bad: {', '.join(bad)}" if bad else ""))
+    return MappingProxyType(rates)
+
+
+USD_RATES = load_rates()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from pipeline.currency import to_usd
+from pipeline.currency import USD_RATES
 from pipeline.text import fold
 from pipeline.validation import parse_timestamp
 
@@ -89,7 +90,7 @@ def _matching_text(title: str | None, declared: str | None, description: str | N
     return f"{title or ''} ; {declared} ; {head}" if declared else f"{title or ''} ; {head}"
 
 
-def normalize(listing: dict[str, Any]) -> NormalizedListing:
+def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -> NormalizedListing:
     get = listing.get
     seller = listing["seller"]
     observed_text = listing["observed_at"]
@@ -106,7 +107,7 @@ def normalize(listing: dict[str, Any]) -> NormalizedListing:
         float(seller.get("rating", math.nan)),
         int(seller.get("feedback_count", 0)),
         canonical_category(get("category")),
-        to_usd(float(price["amount"]), price["currency"]),
+        float(price["amount"]) * rates[price["currency"]],
         int(get("quantity", 1)),
         get("ships_from"),
         _matching_text(get("title"), declared, get("description")),

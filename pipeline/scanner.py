@@ -19,6 +19,7 @@ import orjson
 
 from pipeline import topics
 from pipeline.brands import BrandCatalog
+from pipeline.currency import load_rates
 from pipeline.explain import explain_row
 from pipeline.model import LogisticModel, default_model
 from pipeline.normalize import NormalizedListing, normalize
@@ -67,6 +68,7 @@ class Scanner:
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.extractor = SignalExtractor(self.catalog, self.reputation)
         self.model = model or default_model()
+        self.rates = load_rates(settings.exchange_rates_file)
 
     def use_catalog(self, catalog: BrandCatalog) -> None:
         """Brand profiles changed at run time; batches from now on use them."""
@@ -95,11 +97,11 @@ class Scanner:
         return result
 
     def _admit(self, record: InputRecord) -> NormalizedListing | Rejection:
-        decoded = decode_listing(record.value, self.settings.max_record_bytes)
+        decoded = decode_listing(record.value, self.settings.max_record_bytes, self.rates)
         if isinstance(decoded, Rejection):
             return decoded
         try:
-            return normalize(decoded)
+            return normalize(decoded, self.rates)
         except (ValueError, TypeError, KeyError, OverflowError) as exc:
             return Rejection(Reason.PROCESSING_ERROR, f"normalization failed: {exc!r}"[:300])
 

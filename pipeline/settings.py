@@ -42,6 +42,9 @@ class Settings:
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids")
     takedown_threshold: float = _setting(0.5, "default score at or above which a listing goes to takedown")
     review_threshold: float = _setting(0.035, "default score at or above which a listing goes to review")
+    exchange_rates_file: Path | None = _setting(
+        None, "JSON file of USD exchange rates replacing the shipped table (pipeline/data/usd_rates.json)"
+    )
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached")
     web_host: str = _setting("127.0.0.1", "interface of the worker's web server")

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
+from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -78,9 +79,10 @@ def decode_object(value: bytes | None, max_bytes: int, schema: jsonschema_rs.Val
     return parsed if error is None else schema_rejection(error)
 
 
-def decode_listing(value: bytes | None, max_bytes: int) -> dict[str, Any] | Rejection:
+def decode_listing(value: bytes | None, max_bytes: int,
+                   rates: Mapping[str, float] = USD_RATES) -> dict[str, Any] | Rejection:
     decoded = decode_object(value, max_bytes, _ALWAYS_VALID)
-    return decoded if isinstance(decoded, Rejection) else check_listing(decoded)
+    return decoded if isinstance(decoded, Rejection) else check_listing(decoded, rates)
 
 
 def parse_json(value: bytes) -> Any:
@@ -125,7 +127,7 @@ def _encodable(value: Any) -> bool:
     return True
 
 
-def check_listing(listing: dict[str, Any]) -> dict[str, Any] | Rejection:
+def check_listing(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -> dict[str, Any] | Rejection:
     price = listing.get("price")
     amount = price.get("amount") if isinstance(price, dict) else None
     if isinstance(amount, float) and not math.isfinite(amount):
@@ -133,7 +135,7 @@ def check_listing(listing: dict[str, Any]) -> dict[str, Any] | Rejection:
     error = next(_LISTING.iter_errors(listing), None)
     if error is not None:
         return schema_rejection(error)
-    if listing["price"]["currency"] not in USD_RATES:
+    if listing["price"]["currency"] not in rates:
         return Rejection(Reason.UNKNOWN_CURRENCY, f"price.currency {listing['price']['currency']!r} has no exchange rate")
     try:
         parse_timestamp(listing["observed_at"])

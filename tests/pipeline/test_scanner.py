@@ -147,3 +147,26 @@ def test_takedown_notice_carries_what_notice_and_action_rules_ask_for(scanner):
     assert notice["evidence"]["matched_image_hashes"] == [known]
     assert notice["evidence"]["reference_price_usd"] == 6000.0
     assert notice["evidence"]["counterfeit_terms"] == ["1:1", "replica"]
+
+
+def test_exchange_rates_come_from_configuration(tmp_path):
+    rates = tmp_path / "rates.json"
+    rates.write_text('{"rates": {"USD": 1.0, "XQZ": 2.0}}')
+    scanner = Scanner(Settings.load(env={}, exchange_rates_file=rates))
+    grouped = outputs_by_topic(scanner.process(raw_records([
+        listing(listing_id="q", title="Prada Galleria bag", **{"price.amount": 100.0, "price.currency": "XQZ"}),
+        listing(listing_id="e", **{"price.currency": "EUR"}),
+    ])))
+    (decision,) = grouped[topics.DECISIONS.name]
+    ratio = next(s for s in decision["signals"] if s["name"] == "price_ratio_to_retail")["value"]
+    assert ratio == round(200.0 / 1350, 4)
+    assert grouped[topics.DEADLETTER.name][0]["reason"] == "unknown_currency"
+
+
+def test_bad_rate_tables_are_refused(tmp_path):
+    from pipeline.currency import load_rates
+
+    bad = tmp_path / "rates.json"
+    bad.write_text('{"rates": {"usd": -1}}')
+    with pytest.raises(ValueError, match="ISO 4217"):
+        load_rates(bad)
