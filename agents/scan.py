@@ -27,6 +27,7 @@ from mode import Service
 from agents.followers import CompactedTopicFollower
 from agents.kafka import producer as make_producer
 from agents.kafka import reader
+from agents.produce_batch import produce_all
 from pipeline import topics
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
@@ -131,8 +132,7 @@ class ListingScanService(Service):
             for tp, messages in batches.items() for m in messages
         ]
         result = self.scanner.process(records)
-        sends = [await self.producer.send(o.topic, o.value, key=o.key) for o in result.outputs]
-        await asyncio.gather(*sends)  # every output acknowledged before any offset moves
+        await produce_all(self.producer, result.outputs)  # every output acknowledged before any offset moves
         offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
         try:
             await self.consumer.commit(offsets)

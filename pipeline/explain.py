@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from pipeline.signals import SIGNALS, display_value
+import numpy as np
+
+from pipeline.signals import SIGNALS
 
 
 def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -> str:
@@ -37,15 +40,38 @@ def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -
     return name
 
 
-def explain_row(values: Any, contributions: Any, brand: str | None, terms: tuple[str, ...]) -> list[dict[str, Any]]:
-    """All signals of one listing, largest absolute contribution first."""
-    signals = []
-    for spec, raw, contribution in zip(SIGNALS, values, contributions):
-        value = display_value(float(raw), spec.unit)
-        signals.append({
-            "name": spec.name, "value": value, "unit": spec.unit,
-            "contribution": round(float(contribution), 4),
-            "detail": describe(spec.name, value, brand, terms),
-        })
-    signals.sort(key=lambda s: -abs(s["contribution"]))
-    return signals
+def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequence[str | None],
+                  terms: Sequence[tuple[str, ...]]) -> list[list[dict[str, Any]]]:
+    """Per listing, the signals that moved its score, largest absolute contribution first.
+
+    A signal that contributed nothing (no brand, so no price ratio; an old
+    account) is left out: the record lists the reasons, not every question
+    asked. Rounding and ordering run on the whole batch in numpy.
+    """
+    contributions = np.round(contributions, 4)
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
+    explained = []
+    for row_values, row_contributions, row_order, brand, row_terms in zip(
+        np.round(values, 4).tolist(), contributions.tolist(), order.tolist(), brands, terms
+    ):
+        signals = []
+        for column in row_order:
+            contribution = row_contributions[column]
+            if contribution == 0.0:
+                break  # ordered by size: the rest are zero too
+            spec = SIGNALS[column]
+            value = _shown(row_values[column], spec.unit)
+            signals.append({"name": spec.name, "value": value, "unit": spec.unit, "contribution": contribution,
+                            "detail": describe(spec.name, value, brand, row_terms)})
+        explained.append(signals)
+    return explained
+
+
+def _shown(value: float, unit: str) -> float | int | bool | None:
+    if value != value:  # NaN: not applicable
+        return None
+    if unit == "flag":
+        return value != 0.0
+    if unit in ("count", "units", "bits"):
+        return int(value)
+    return value

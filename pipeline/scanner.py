@@ -20,7 +20,7 @@ import orjson
 from pipeline import topics
 from pipeline.brands import BrandCatalog
 from pipeline.currency import load_rates
-from pipeline.explain import explain_row
+from pipeline.explain import explain_batch
 from pipeline.model import LogisticModel, default_model
 from pipeline.normalize import NormalizedListing, normalize
 from pipeline.reputation import ReputationBook
@@ -116,12 +116,13 @@ class Scanner:
                                         self.settings.review_threshold)
         routes = route(scores, take_at, review_at, signals.authorized)
         outputs: list[OutputRecord] = []
+        shown = [self.catalog.profiles[b].display_name if b else None for b in signals.brand_ids]
+        explained = explain_batch(signals.values, contributions, shown, signals.terms)
+        score_list = scores.tolist()
         for i, listing in enumerate(listings):
             brand = signals.brand_ids[i]
-            shown = self.catalog.profiles[brand].display_name if brand else None
             decision = decision_record(
-                listing, brand=brand, score=float(scores[i]), route=routes[i],
-                signals=explain_row(signals.values[i], contributions[i], shown, signals.terms[i]),
+                listing, brand=brand, score=score_list[i], route=routes[i], signals=explained[i],
                 rules_version=self.settings.rules_version, model_version=self.model.version, decided_at=stamp,
             )
             key = listing.listing_id.encode()

@@ -169,13 +169,3 @@ def _most_frequent(items: list[str]) -> str:
     for item in items:
         counts[item] = counts.get(item, 0) + 1
     return max(counts, key=lambda k: (counts[k], -items.index(k)))
-
-
-def display_value(value: float, unit: str) -> float | bool | None:
-    if value != value:  # NaN: not applicable
-        return None
-    if unit == "flag":
-        return bool(value)
-    if unit in ("count", "units", "bits"):
-        return int(value)
-    return round(float(value), 4)

@@ -61,11 +61,11 @@ def validator(schema_name: str) -> jsonschema_rs.Validator:
 
 
 _LISTING = validator("listing.raw.v1.json")
-_ALWAYS_VALID = jsonschema_rs.validator_for({})  # listings get their own checks, price first
 
 
-def decode_object(value: bytes | None, max_bytes: int, schema: jsonschema_rs.Validator) -> dict[str, Any] | Rejection:
-    """Bytes to a JSON object valid against ``schema``, or the reason it is not one."""
+def decode_object(value: bytes | None, max_bytes: int,
+                  schema: jsonschema_rs.Validator | None) -> dict[str, Any] | Rejection:
+    """Bytes to a JSON object valid against ``schema`` (if given), or the reason it is not one."""
     if value is None:
         return Rejection(Reason.MALFORMED_JSON, "record has no value (tombstone)")
     if len(value) > max_bytes:
@@ -75,13 +75,18 @@ def decode_object(value: bytes | None, max_bytes: int, schema: jsonschema_rs.Val
         return parsed
     if not isinstance(parsed, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"top-level JSON value is {type(parsed).__name__}")
-    error = next(schema.iter_errors(parsed), None)
-    return parsed if error is None else schema_rejection(error)
+    return parsed if schema is None else validate(parsed, schema)
+
+
+def validate(data: dict[str, Any], schema: jsonschema_rs.Validator) -> dict[str, Any] | Rejection:
+    if schema.is_valid(data):  # the common case, without building an error iterator
+        return data
+    return schema_rejection(next(schema.iter_errors(data)))
 
 
 def decode_listing(value: bytes | None, max_bytes: int,
                    rates: Mapping[str, float] = USD_RATES) -> dict[str, Any] | Rejection:
-    decoded = decode_object(value, max_bytes, _ALWAYS_VALID)
+    decoded = decode_object(value, max_bytes, None)  # listings get their own checks, price first
     return decoded if isinstance(decoded, Rejection) else check_listing(decoded, rates)
 
 
@@ -132,9 +137,9 @@ def check_listing(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATE
     amount = price.get("amount") if isinstance(price, dict) else None
     if isinstance(amount, float) and not math.isfinite(amount):
         return Rejection(Reason.INVALID_PRICE, f"price.amount is {amount}")
-    error = next(_LISTING.iter_errors(listing), None)
-    if error is not None:
-        return schema_rejection(error)
+    checked = validate(listing, _LISTING)
+    if isinstance(checked, Rejection):
+        return checked
     if listing["price"]["currency"] not in rates:
         return Rejection(Reason.UNKNOWN_CURRENCY, f"price.currency {listing['price']['currency']!r} has no exchange rate")
     try:
