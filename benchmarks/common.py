@@ -1,0 +1,144 @@
+"""What every benchmark shares: a broker, pre-loaded listings, a rate meter, the report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from agents.kafka import create_topics, producer
+from agents.produce_batch import produce_all
+from pipeline.broker import LocalBroker, free_port, terminate
+from pipeline.generator import ListingGenerator
+from pipeline.scanner import OutputRecord
+from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.topics import TopicSpec
+
+POLL_S = 0.05
+
+
+@contextlib.contextmanager
+def cluster() -> Iterator[tuple[str, str]]:
+    """(bootstrap servers, broker description): COUNTERSCAN_BOOTSTRAP_SERVERS, else a fresh local broker."""
+    settings = Settings.load()
+    if settings.bootstrap_servers:
+        yield settings.bootstrap_servers, "external cluster"
+        return
+    broker = LocalBroker(settings)
+    handle = broker.start()
+    try:
+        yield handle.bootstrap_servers, handle.version
+    finally:
+        broker.stop()
+
+
+def prepare_topics(bootstrap: str, *extra: TopicSpec) -> None:
+    from pipeline.topics import ALL_TOPICS
+
+    asyncio.run(create_topics(bootstrap, specs=(*ALL_TOPICS, *extra)))
+
+
+def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str, chunk: int = 20_000) -> None:
+    """Publish ``count`` generated listings (the demo's realistic mix), with progress on stderr."""
+    async def run() -> None:
+        client = producer(bootstrap, linger_ms=20)
+        await client.start()
+        generator = ListingGenerator(seed, id_prefix=prefix)
+        started = time.monotonic()
+        try:
+            for done in range(0, count, chunk):
+                items = generator.take(min(chunk, count - done))
+                await produce_all(client, (OutputRecord(topic, i.key, i.value) for i in items))
+                rate = (done + len(items)) / (time.monotonic() - started)
+                print(f"\rpreloading {done + len(items)}/{count} listings ({rate:,.0f}/s)", end="", file=sys.stderr)
+        finally:
+            print(file=sys.stderr)
+            await client.stop()
+    asyncio.run(run())
+
+
+class OutputMeter:
+    """Counts records arriving on topics by polling their end offsets.
+
+    The rate is (records - first batch seen) over the time from the first poll
+    that saw output to the poll that saw the target reached: from first output
+    to last output acknowledged, the same way for every contender.
+    """
+
+    def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = list(topics)
+
+    async def _ends(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:
+        return sum((await consumer.end_offsets(partitions)).values())
+
+    def measure(self, expected: int, timeout_s: float, alive: Any = lambda: True) -> dict[str, float]:
+        async def run() -> dict[str, float]:
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+            await consumer.start()
+            try:
+                partitions = [TopicPartition(t, p) for t in self.topics
+                              for p in sorted(consumer.partitions_for_topic(t) or await _partitions(consumer, t))]
+                base = await self._ends(consumer, partitions)
+                first_time = first_count = None
+                deadline = time.monotonic() + timeout_s
+                while time.monotonic() < deadline:
+                    seen = await self._ends(consumer, partitions) - base
+                    now = time.monotonic()
+                    if seen and first_time is None:
+                        first_time, first_count = now, seen
+                    if seen >= expected:
+                        span = now - first_time
+                        return {"records": seen, "seconds": round(span, 3),
+                                "per_s": round((seen - first_count) / span, 1) if span else 0.0}
+                    if not alive():
+                        raise RuntimeError(f"the process under test died after {seen} of {expected} records")
+                    await asyncio.sleep(POLL_S)
+                raise TimeoutError(f"only {seen} of {expected} records on {self.topics} after {timeout_s:.0f}s")
+            finally:
+                await consumer.stop()
+        return asyncio.run(run())
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer.topics()
+    return consumer.partitions_for_topic(topic) or set()
+
+
+@contextlib.contextmanager
+def processes(commands: Sequence[list[str]], env: dict[str, str], log_dir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Start processes (logs in ``log_dir``); always stopped on exit."""
+    procs = []
+    try:
+        for index, command in enumerate(commands):
+            with open(log_dir / f"process-{index}.log", "wb") as log:
+                procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+                                              env=dict(os.environ, **env), start_new_session=True))
+        yield procs
+    finally:
+        for proc in procs:
+            terminate(proc.pid, 30.0, proc)
+
+
+def worker_command(web_port: int | None = None) -> list[str]:
+    return [sys.executable, "-m", "agents.cli", "worker", "--web-port", str(web_port or free_port()),
+            "--log-level", "warning"]
+
+
+def write_report(report: dict[str, Any], path: Path | None, rows: Sequence[tuple[str, Any]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"report written to {path}")

@@ -1,0 +1,117 @@
+"""Listings per second through one machine: the practical limit, a naive Faust agent, counterscan.
+
+Pre-loads N listings (the demo's realistic mix, 2% malformed) into
+``listings.raw`` and then, against the same broker and the same records,
+measures each contender with a fresh consumer group from the first output it
+writes to the last one acknowledged (see ``OutputMeter``):
+
+- passthrough: aiokafka getmany, orjson decode, one small record out per input;
+- naive_faust: a Faust agent doing the same work one event at a time;
+- counterscan: the real workers, one decision or dead-letter record per input.
+
+    python -m benchmarks.throughput --json reports/throughput.json [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from benchmarks.common import (
+    OutputMeter, cluster, preload, prepare_topics, processes, worker_command, write_report,
+)
+from pipeline import topics
+from pipeline.broker import free_port
+from pipeline.topics import TopicSpec
+
+PASSTHROUGH_OUT = TopicSpec("bench.passthrough.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
+NAIVE_OUT = TopicSpec("bench.naive.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
+COUNTERSCAN_OUT = [topics.DECISIONS.name, topics.DEADLETTER.name]  # exactly one of them per input
+
+
+def run_passthrough(bootstrap: str, count: int, processes_n: int, scratch: Path) -> dict[str, float]:
+    group = f"bench-passthrough-{uuid.uuid4().hex[:6]}"
+    command = [sys.executable, "-m", "benchmarks.passthrough", bootstrap, group, topics.LISTINGS_RAW.name,
+               PASSTHROUGH_OUT.name]
+    with processes([command] * processes_n, {}, scratch) as procs:
+        return OutputMeter(bootstrap, [PASSTHROUGH_OUT.name]).measure(
+            count, 600, alive=lambda: all(p.poll() is None for p in procs))
+
+
+def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path) -> dict[str, float]:
+    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "NAIVE_APP_ID": f"bench-naive-{uuid.uuid4().hex[:6]}",
+           "NAIVE_SOURCE": topics.LISTINGS_RAW.name, "NAIVE_SINK": NAIVE_OUT.name}
+    commands = [[sys.executable, "-m", "benchmarks.naive_faust", "worker", "-l", "warning",
+                 "--web-port", str(free_port())] for _ in range(processes_n)]
+    with processes(commands, env, scratch) as procs:
+        return OutputMeter(bootstrap, [NAIVE_OUT.name]).measure(
+            count, 900, alive=lambda: all(p.poll() is None for p in procs))
+
+
+def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path) -> dict[str, float]:
+    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": f"bench-{uuid.uuid4().hex[:6]}",
+           "COUNTERSCAN_APP_ID": f"bench-app-{uuid.uuid4().hex[:6]}"}
+    with processes([worker_command() for _ in range(workers)], env, scratch) as procs:
+        return OutputMeter(bootstrap, COUNTERSCAN_OUT).measure(
+            count, 900, alive=lambda: all(p.poll() is None for p in procs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listings", type=int, default=500_000, help="listings pre-loaded and processed (default 500000)")
+    parser.add_argument("--naive-listings", type=int, default=100_000,
+                        help="listings the naive Faust agent processes (default 100000: at its rate, more only waits)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes per contender; above 1, counterscan also runs with 1 to show the gain")
+    parser.add_argument("--seed", type=int, default=5, help="generator seed")
+    parser.add_argument("--json", type=Path, default=None, help="write the report here")
+    args = parser.parse_args(argv)
+
+    with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        prepare_topics(bootstrap, PASSTHROUGH_OUT, NAIVE_OUT)
+        preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"tp{uuid.uuid4().hex[:6]}-")
+        print("passthrough ...", file=sys.stderr)
+        passthrough = run_passthrough(bootstrap, args.listings, args.workers, scratch)
+        print("naive faust ...", file=sys.stderr)
+        naive = run_naive(bootstrap, min(args.naive_listings, args.listings), args.workers, scratch)
+        single = None
+        if args.workers > 1:
+            print("counterscan, 1 worker ...", file=sys.stderr)
+            single = run_counterscan(bootstrap, args.listings, 1, scratch)
+        print(f"counterscan, {args.workers} worker(s) ...", file=sys.stderr)
+        scan = run_counterscan(bootstrap, args.listings, args.workers, scratch)
+
+    report = {
+        "listings": args.listings,
+        "worker_processes": args.workers,
+        "passthrough_per_s": passthrough["per_s"],
+        "naive_faust_per_s": naive["per_s"],
+        "naive_faust_listings": naive["records"],
+        "counterscan_per_s": scan["per_s"],
+        "ratio_vs_passthrough": round(scan["per_s"] / passthrough["per_s"], 3),
+        "ratio_vs_naive_faust": round(scan["per_s"] / naive["per_s"], 2),
+        "broker": broker,
+        "cpu_cores": len(__import__("os").sched_getaffinity(0)),
+    }
+    if single:
+        report["counterscan_1_worker_per_s"] = single["per_s"]
+        report["scale_gain"] = round(scan["per_s"] / single["per_s"], 2)
+    write_report(report, args.json, [
+        ("broker", broker), ("listings", args.listings), ("processes per contender", args.workers),
+        ("passthrough (listings/s)", f"{passthrough['per_s']:,.0f}"),
+        ("naive faust (listings/s)", f"{naive['per_s']:,.0f}"),
+        *([("counterscan, 1 worker (listings/s)", f"{single['per_s']:,.0f}")] if single else []),
+        ("counterscan (listings/s)", f"{scan['per_s']:,.0f}"),
+        ("ratio vs passthrough", report["ratio_vs_passthrough"]),
+        ("ratio vs naive faust", report["ratio_vs_naive_faust"]),
+        *([("gain of more workers", report["scale_gain"])] if single else []),
+    ])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
