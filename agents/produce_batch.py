@@ -23,6 +23,13 @@ _PARTITIONER = DefaultPartitioner()
 
 async def produce_all(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -> int:
     """Send every record and return once the broker has acknowledged all of them."""
+    pending, count = await enqueue(producer, records)
+    await asyncio.gather(*pending)
+    return count
+
+
+async def enqueue(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -> tuple[list[asyncio.Future[object]], int]:
+    """Hand every record to the producer; returns the futures of their acknowledgements."""
     metadata = producer.client.cluster
     builders: dict[tuple[str, int], object] = {}
     pending: list[asyncio.Future[object]] = []
@@ -50,5 +57,4 @@ async def produce_all(producer: AIOKafkaProducer, records: Iterable[OutputRecord
     for (topic, partition), builder in builders.items():
         if builder.record_count():
             pending.append(await producer.send_batch(builder, topic, partition=partition))
-    await asyncio.gather(*pending)
-    return count
+    return pending, count

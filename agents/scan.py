@@ -6,15 +6,18 @@ broker), so this stage runs aiokafka ``getmany()`` inside a Faust service:
 Faust keeps the worker lifecycle, web server and low-volume agents.
 
 At-least-once: offsets are committed only after every output produced for
-them is acknowledged. A rebalance waits for the batch in flight to finish and
-commit before the partitions go, so nothing is skipped; a crash re-delivers the
-uncommitted batch, whose outputs carry the same decision ids.
+them is acknowledged. While the broker acknowledges one batch the next is
+already being scanned (up to ``max_inflight_batches``), so the CPU does not
+idle on round trips. A rebalance waits for every batch in flight to be
+acknowledged and committed before the partitions go, so nothing is skipped; a
+crash re-delivers what was not committed, with the same decision ids.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -27,7 +30,7 @@ from mode import Service
 from agents.followers import CompactedTopicFollower
 from agents.kafka import producer as make_producer
 from agents.kafka import reader
-from agents.produce_batch import produce_all
+from agents.produce_batch import enqueue
 from pipeline import topics
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
@@ -44,7 +47,8 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
         self.service = service
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        async with self.service.batch_lock:  # the batch in flight finishes and commits first
+        async with self.service.batch_lock:  # batches in flight finish and commit first
+            await self.service.drain()
             log.info("partitions revoked: %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
@@ -60,6 +64,7 @@ class ListingScanService(Service):
         self.reputation = ReputationBook()
         self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation)
         self.batch_lock = asyncio.Lock()
+        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], int]] = deque()
         self.processed = 0
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile),
@@ -108,8 +113,11 @@ class ListingScanService(Service):
         log.info("scanning %s as group %s", topics.LISTINGS_RAW.name, self.settings.scan_group_id)
 
     async def on_stop(self) -> None:
-        async with self.batch_lock:  # finish the batch in flight before leaving the group
-            await self.consumer.stop()
+        async with self.batch_lock:  # finish the batches in flight before leaving the group
+            try:
+                await self.drain()
+            finally:
+                await self.consumer.stop()
             await self.producer.stop()
         log.info("scan stopped after %d records", self.processed)
 
@@ -121,22 +129,48 @@ class ListingScanService(Service):
             batches = await self.consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records
             )
-            if not batches:
-                continue
             async with self.batch_lock:
-                await self.handle(batches)
+                if batches:
+                    await self.handle(batches)
+                await self.commit_acknowledged(wait=len(self.in_flight) > self.settings.max_inflight_batches)
 
     async def handle(self, batches: dict[TopicPartition, list]) -> BatchResult:
+        """Scan one batch and hand its outputs to the producer; the offsets are committed later,
+        once every output of this batch and of all earlier ones is acknowledged."""
         records = [
             InputRecord(tp.topic, tp.partition, m.offset, m.key, m.value)
             for tp, messages in batches.items() for m in messages
         ]
         result = self.scanner.process(records)
-        await produce_all(self.producer, result.outputs)  # every output acknowledged before any offset moves
+        acks, _ = await enqueue(self.producer, result.outputs)
         offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
+        self.in_flight.append((asyncio.gather(*acks), offsets, len(records)))
+        return result
+
+    async def commit_acknowledged(self, wait: bool = False) -> None:
+        """Commit the offsets of the oldest batches whose outputs are all acknowledged.
+
+        Batches complete in order of submission per partition, and only a prefix of
+        completed batches is committed, so no offset passes an unacknowledged output.
+        With ``wait``, block until at least the oldest batch is done (back-pressure,
+        and the drain on revoke and stop)."""
+        offsets: dict[TopicPartition, int] = {}
+        count = 0
+        while self.in_flight and (wait or self.in_flight[0][0].done()):
+            acks, batch_offsets, records = self.in_flight.popleft()
+            await acks  # raises if the broker refused an output: the worker stops, nothing is committed
+            offsets.update(batch_offsets)
+            count += records
+            wait = False
+        if not offsets:
+            return
         try:
             await self.consumer.commit(offsets)
         except CommitFailedError:
-            log.warning("commit refused after a rebalance; %d records will be scanned again", len(records))
-        self.processed += len(records)
-        return result
+            log.warning("commit refused after a rebalance; %d records will be scanned again", count)
+        self.processed += count
+
+    async def drain(self) -> None:
+        """Every batch in flight acknowledged and committed: before partitions go, and at stop."""
+        while self.in_flight:
+            await self.commit_acknowledged(wait=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.kafka import create_topics, producer
+from agents.kafka import create_topics, partition_ids, producer
 from agents.produce_batch import produce_all
 from pipeline.broker import LocalBroker, free_port, terminate
 from pipeline.generator import ListingGenerator
@@ -87,7 +87,7 @@ class OutputMeter:
             await consumer.start()
             try:
                 partitions = [TopicPartition(t, p) for t in self.topics
-                              for p in sorted(consumer.partitions_for_topic(t) or await _partitions(consumer, t))]
+                              for p in await partition_ids(self.bootstrap, t)]
                 base = await self._ends(consumer, partitions)
                 first_time = first_count = None
                 deadline = time.monotonic() + timeout_s
@@ -109,11 +109,6 @@ class OutputMeter:
         return asyncio.run(run())
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer.topics()
-    return consumer.partitions_for_topic(topic) or set()
-
-
 @contextlib.contextmanager
 def processes(commands: Sequence[list[str]], env: dict[str, str], log_dir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Start processes (logs in ``log_dir``); always stopped on exit."""
@@ -124,6 +119,10 @@ def processes(commands: Sequence[list[str]], env: dict[str, str], log_dir: Path)
                 procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
                                               env=dict(os.environ, **env), start_new_session=True))
         yield procs
+    except BaseException:
+        for log in sorted(log_dir.glob("process-*.log")):
+            print(f"--- {log.name} (last lines) ---\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+        raise
     finally:
         for proc in procs:
             terminate(proc.pid, 30.0, proc)

@@ -44,7 +44,7 @@ def run_passthrough(bootstrap: str, count: int, processes_n: int, scratch: Path)
 def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path) -> dict[str, float]:
     env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "NAIVE_APP_ID": f"bench-naive-{uuid.uuid4().hex[:6]}",
            "NAIVE_SOURCE": topics.LISTINGS_RAW.name, "NAIVE_SINK": NAIVE_OUT.name}
-    commands = [[sys.executable, "-m", "benchmarks.naive_faust", "worker", "-l", "warning",
+    commands = [[sys.executable, "-m", "benchmarks.naive_faust", "worker", "-l", "warn",
                  "--web-port", str(free_port())] for _ in range(processes_n)]
     with processes(commands, env, scratch) as procs:
         return OutputMeter(bootstrap, [NAIVE_OUT.name]).measure(

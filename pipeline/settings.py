@@ -35,6 +35,9 @@ class Settings:
     )
     replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes")
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch")
+    max_inflight_batches: int = _setting(
+        3, "scanned batches whose outputs may await acknowledgement while the next is scanned"
+    )
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds")
     max_record_bytes: int = _setting(
         1_048_576, "raw listings larger than this are dead-lettered unread"
