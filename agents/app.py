@@ -12,7 +12,13 @@ from pipeline.settings import Settings
 
 
 def create_app(settings: Settings) -> faust.App:
+    """A worker: the listing hot path and/or the feedback agents, as ``settings.roles`` says.
+
+    Both roles share one process by default. At scale they split: scan workers
+    grow with listings.raw's partitions and stay small; a few feedback workers
+    own the seller reputation table, whose state grows with the sellers."""
     bootstrap = resolve_bootstrap(settings)
+    settings.worker_state_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in bootstrap.split(",")],
@@ -22,8 +28,11 @@ def create_app(settings: Settings) -> faust.App:
         topic_partitions=topics.SELLER_REPUTATION.partitions,
         topic_replication_factor=settings.replication_factor,
         store="memory://",
+        datadir=str(settings.worker_state_dir),
         autodiscover=False,
     )
-    register_outcome_agents(app)
-    app.service(ListingScanService(settings, bootstrap))
+    if "feedback" in settings.role_set:
+        register_outcome_agents(app)
+    if "scan" in settings.role_set:
+        app.service(ListingScanService(settings, bootstrap))
     return app

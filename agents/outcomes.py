@@ -24,6 +24,17 @@ from pipeline.validation import Rejection
 log = logging.getLogger(__name__)
 
 
+# Small buffers and cache: reputation is written rarely and read by key; the defaults
+# (64 MiB write buffers, a 2 GiB block cache) size RocksDB for a database server.
+ROCKSDB_OPTIONS = {
+    "write_buffer_size": 8 * 1024 * 1024,
+    "max_write_buffer_number": 2,
+    "target_file_size_base": 16 * 1024 * 1024,
+    "block_cache_size": 16 * 1024 * 1024,
+    "block_cache_compressed_size": 4 * 1024 * 1024,
+}
+
+
 def _raw_topic(app: faust.App, spec: topics.TopicSpec, **options: object) -> faust.TopicT:
     return app.topic(spec.name, key_serializer="raw", value_serializer="raw", partitions=spec.partitions, **options)
 
@@ -37,6 +48,8 @@ def register_outcome_agents(app: faust.App) -> faust.Table:
     table = app.Table(
         "seller_reputation", default=None, partitions=topics.SELLER_REPUTATION.partitions,
         changelog_topic=changelog, schema=faust.Schema(key_serializer="raw", value_serializer="json"),
+        # RocksDB, not memory: millions of sellers must not live as Python dicts in every worker
+        store="rocksdb://", options=ROCKSDB_OPTIONS,
     )
 
     @app.agent(outcomes, name="outcomes-by-seller")

@@ -100,12 +100,15 @@ class ListingScanService(Service):
             asyncio.get_running_loop().create_task(producer.send(topic, value, key=key))
 
     async def on_start(self) -> None:
-        self.producer = make_producer(self.bootstrap_servers)
+        settings = self.settings
+        self.producer = make_producer(self.bootstrap_servers, linger_ms=settings.producer_linger_ms,
+                                      max_batch_size=settings.producer_batch_bytes)
         self.consumer = reader(
             self.bootstrap_servers,
-            group_id=self.settings.scan_group_id,
-            max_poll_records=self.settings.batch_max_records,
-            fetch_max_bytes=64 * 1024 * 1024,
+            group_id=settings.scan_group_id,
+            max_poll_records=settings.batch_max_records,
+            fetch_max_bytes=settings.fetch_max_bytes,
+            max_partition_fetch_bytes=settings.partition_fetch_bytes,
         )
         self.consumer.subscribe([topics.LISTINGS_RAW.name], listener=_DrainOnRevoke(self))
         await self.producer.start()

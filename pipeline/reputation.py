@@ -8,10 +8,12 @@ honest seller must not carry it into the next decision.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 
 RECENT_IDS = 64
@@ -64,23 +66,65 @@ class SellerReputation:
 
 
 class ReputationBook:
-    """Reputation of every seller with an outcome; what scoring reads. Absent means clean."""
+    """Confirmed-takedown counts of every seller with an outcome: what scoring reads.
 
-    def __init__(self) -> None:
-        self._sellers: dict[str, SellerReputation] = {}
+    Built for millions of sellers in every worker: counts live in two sorted
+    numpy arrays keyed by a 64-bit hash of the seller id (12 bytes a seller),
+    with a small dict of recent changes merged in when it grows. A batch of
+    listings is looked up with one ``searchsorted``. Absent means clean. The
+    full record of a seller stays in ``sellers.reputation`` and its table.
+    """
+
+    def __init__(self, merge_at: int = 65_536) -> None:
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._counts = np.empty(0, dtype=np.int32)
+        self._recent: dict[int, int] = {}  # newer than the arrays; 0 means cleared
+        self._merge_at = merge_at
 
     def __len__(self) -> int:
-        return len(self._sellers)
-
-    def get(self, seller_id: str) -> SellerReputation | None:
-        return self._sellers.get(seller_id)
+        """Sellers with at least one confirmed takedown (recent changes merged first)."""
+        self._merge()
+        return int(self._keys.size)
 
     def put(self, reputation: SellerReputation) -> None:
-        self._sellers[reputation.seller_id] = reputation
+        self._recent[_key(reputation.seller_id)] = reputation.confirmed_takedowns
+        if len(self._recent) >= self._merge_at:
+            self._merge()
 
     def remove(self, seller_id: str) -> None:
-        self._sellers.pop(seller_id, None)
+        self._recent[_key(seller_id)] = 0
 
     def confirmed_takedowns(self, seller_id: str) -> int:
-        reputation = self._sellers.get(seller_id)
-        return reputation.confirmed_takedowns if reputation else 0
+        return int(self.confirmed_takedowns_batch([seller_id])[0])
+
+    def confirmed_takedowns_batch(self, seller_ids: Sequence[str]) -> np.ndarray:
+        keys = np.fromiter((_key(s) for s in seller_ids), dtype=np.uint64, count=len(seller_ids))
+        counts = np.zeros(len(seller_ids), dtype=np.int64)
+        if self._keys.size:
+            at = np.minimum(np.searchsorted(self._keys, keys), self._keys.size - 1)
+            found = self._keys[at] == keys
+            counts[found] = self._counts[at[found]]
+        if self._recent:
+            recent = self._recent
+            for index, key in enumerate(keys.tolist()):
+                if key in recent:
+                    counts[index] = recent[key]
+        return counts
+
+    def _merge(self) -> None:
+        if not self._recent:
+            return
+        keys = np.concatenate([self._keys, np.fromiter(self._recent.keys(), dtype=np.uint64, count=len(self._recent))])
+        counts = np.concatenate([self._counts, np.fromiter(self._recent.values(), dtype=np.int32, count=len(self._recent))])
+        order = np.argsort(keys, kind="stable")  # recent entries sort after the old ones they replace
+        keys, counts = keys[order], counts[order]
+        last = np.append(keys[1:] != keys[:-1], True)
+        keep = last & (counts > 0)
+        self._keys, self._counts = keys[keep], counts[keep]
+        self._recent.clear()
+
+
+def _key(seller_id: str) -> int:
+    """64-bit hash of a seller id; Python's own string hash, stable within a process (the
+    book never leaves it), and collisions among millions of sellers are negligible."""
+    return hash(seller_id) & 0xFFFF_FFFF_FFFF_FFFF

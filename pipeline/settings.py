@@ -30,6 +30,10 @@ class Settings:
         None, "Kafka bootstrap servers (host:port,...); unset means start a local broker"
     )
     app_id: str = _setting("counterscan", "Faust application id (prefix of its internal topics)")
+    roles: str = _setting(
+        "scan,feedback",
+        "what a worker runs: scan (the listing hot path), feedback (outcomes into seller reputation), or both",
+    )
     scan_group_id: str = _setting(
         "counterscan-scan", "consumer group of the listing hot path; all workers share it"
     )
@@ -39,6 +43,10 @@ class Settings:
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned"
     )
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds")
+    producer_linger_ms: int = _setting(5, "how long the producer waits to fill a batch")
+    producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition")
+    fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions")
+    partition_fetch_bytes: int = _setting(8_388_608, "most bytes one fetch may return from one partition")
     max_record_bytes: int = _setting(
         1_048_576, "raw listings larger than this are dead-lettered unread"
     )
@@ -55,12 +63,24 @@ class Settings:
     cache_dir: Path = _setting(
         PROJECT_ROOT / ".cache", "where broker jars, broker state and data directories live"
     )
+    state_dir: Path | None = _setting(
+        None, "where a worker keeps its table state (RocksDB); default <cache_dir>/state/<app_id>-<web_port>"
+    )
     kafka_heap: str = _setting("512m", "JVM heap of the local broker")
     log_level: str = _setting("info", "log level of workers and tools")
 
     @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.roles.split(",") if r.strip())
+
+    @property
     def kafka_libs_dir(self) -> Path:
         return self.cache_dir / "kafka-libs"
+
+    @property
+    def worker_state_dir(self) -> Path:
+        """One directory per worker: RocksDB allows a single process per database."""
+        return self.state_dir or self.cache_dir / "state" / f"{self.app_id}-{self.web_port}"
 
     @property
     def broker_state_file(self) -> Path:
@@ -88,6 +108,9 @@ class Settings:
                 "thresholds must satisfy 0 < review_threshold <= takedown_threshold <= 1, got "
                 f"review={self.review_threshold} takedown={self.takedown_threshold}"
             )
+        unknown = set(self.role_set) - {"scan", "feedback"}
+        if unknown or not self.role_set:
+            raise ValueError(f"roles must be scan, feedback or both, got {self.roles!r}")
         if self.batch_max_records < 1:
             raise ValueError("batch_max_records must be at least 1")
 

@@ -99,9 +99,7 @@ class SignalExtractor:
         ).reshape(n, 4)
         price, age, quantity, risky_origin = numbers.T
         term_count = np.fromiter(map(len, terms), float, n)
-        reputation = self.reputation
-        takedowns = np.fromiter((reputation.confirmed_takedowns(x.seller_id) for x in listings), float, n) \
-            if len(reputation) else np.zeros(n)
+        takedowns = self.reputation.confirmed_takedowns_batch([x.seller_id for x in listings]).astype(float)
 
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = price / brands.reference

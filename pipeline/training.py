@@ -17,7 +17,7 @@ import orjson
 from pipeline.generator import COUNTERFEIT, GENUINE, GeneratedListing
 from pipeline.model import LogisticModel
 from pipeline.normalize import normalize
-from pipeline.reputation import Outcome, ReputationBook, SellerReputation
+from pipeline.reputation import Outcome, SellerReputation
 from pipeline.signals import SIGNALS, SignalExtractor
 from pipeline.validation import Rejection, decode_listing
 
@@ -34,6 +34,7 @@ def training_set(items: Sequence[GeneratedListing], extractor: SignalExtractor, 
     after each batch a share of its counterfeits are confirmed against their sellers, as
     takedown services would report, so seller reputation carries real signal."""
     rng = np.random.default_rng(seed)
+    history: dict[str, SellerReputation] = {}
     rows, labels = [], []
     for start in range(0, len(items), batch):
         chunk = [i for i in items[start:start + batch] if i.label in (COUNTERFEIT, GENUINE)]
@@ -46,12 +47,10 @@ def training_set(items: Sequence[GeneratedListing], extractor: SignalExtractor, 
         rows.append(extractor.extract(listings).features)
         for item in chunk:
             if item.label == COUNTERFEIT and rng.random() < enforcement_rate:
-                record_outcome(extractor.reputation, item.seller_id, Outcome.CONFIRMED)
+                seller = history.get(item.seller_id) or SellerReputation(item.seller_id)
+                history[item.seller_id] = seller = seller.apply(Outcome.CONFIRMED, None)
+                extractor.reputation.put(seller)
     return TrainingSet(np.vstack(rows), np.asarray(labels))
-
-
-def record_outcome(book: ReputationBook, seller_id: str, outcome: Outcome, at: str | None = None) -> None:
-    book.put((book.get(seller_id) or SellerReputation(seller_id)).apply(outcome, at))
 
 
 def fit(data: TrainingSet, l2: float = 1.0, iterations: int = 50, tolerance: float = 1e-8) -> tuple[float, np.ndarray]:

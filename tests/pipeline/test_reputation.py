@@ -44,4 +44,16 @@ def test_book_answers_zero_for_unknown_sellers():
     book.put(SellerReputation("s1", confirmed=3))
     assert book.confirmed_takedowns("s1") == 3
     book.remove("s1")
-    assert book.get("s1") is None
+    assert book.confirmed_takedowns("s1") == 0 and len(book) == 0
+
+
+def test_book_merges_recent_changes_into_its_arrays():
+    book = ReputationBook(merge_at=100)
+    for i in range(1000):
+        book.put(SellerReputation(f"s{i}", confirmed=i % 5, reinstated=1 if i % 10 == 0 else 0))
+    book.put(SellerReputation("s7", confirmed=9))  # a later change replaces the merged one
+    counts = book.confirmed_takedowns_batch([f"s{i}" for i in range(1000)] + ["stranger"])
+    expected = [max(0, i % 5 - (1 if i % 10 == 0 else 0)) for i in range(1000)]
+    expected[7] = 9
+    assert counts.tolist() == expected + [0]
+    assert len(book) == sum(1 for c in expected if c)
