@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("worker", parents=[common], help="run a worker: scans listings.raw as part of the consumer group")
+    worker = commands.add_parser("worker", parents=[common],
+                                 help="run a worker: scans listings.raw as part of the consumer group")
+    worker.add_argument("--processes", type=int, default=1,
+                        help="worker processes to run in this group (web ports follow --web-port upwards)")
 
     broker = commands.add_parser("broker", parents=[common], help="a local Apache Kafka broker (KRaft) for development")
     broker.add_argument("action", choices=("start", "stop", "status"))
@@ -113,6 +116,11 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     import faust
 
     from agents.app import create_app
+
+    if args.processes > 1:
+        from agents.supervisor import supervise
+
+        return supervise(args.processes, settings.web_port)
 
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
