@@ -59,18 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write the raw records to this JSON-lines file instead of Kafka")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    score = commands.add_parser("score", parents=[common], help="score a JSON-lines file of listings, no broker")
-    score.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
+    offline = argparse.ArgumentParser(add_help=False)
+    offline.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
+    offline.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
+    offline.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
+
+    score = commands.add_parser("score", parents=[common, offline], help="score a JSON-lines file of listings, no broker")
     score.add_argument("--output", type=Path, required=True, help="one decision or dead-letter record per line")
-    score.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
-    score.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    evaluate = commands.add_parser("evaluate", parents=[common], help="precision and recall against ground truth")
-    evaluate.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
+    evaluate = commands.add_parser("evaluate", parents=[common, offline], help="precision and recall against ground truth")
     evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
-    evaluate.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
-    evaluate.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
 
     train = commands.add_parser("train", parents=[common], help="fit the model's weights on generated listings")
@@ -183,7 +182,8 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.demo import format_report, run_demo as demo, write_json
+    from agents.demo import format_report, write_json
+    from agents.demo import run_demo as demo
 
     report = demo(settings, args.listings, args.workers, args.seed, progress=not args.no_progress)
     print(format_report(report))

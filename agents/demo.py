@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -17,9 +15,10 @@ from typing import Any
 import orjson
 
 from agents.kafka import create_topics, reader, wait_for_group
+from agents.processes import spawned, worker_command
 from agents.produce import publish
 from pipeline import topics
-from pipeline.broker import BrokerHandle, LocalBroker, free_port, terminate
+from pipeline.broker import BrokerHandle, LocalBroker
 from pipeline.generator import ListingGenerator
 from pipeline.report import Reconciliation, quality
 from pipeline.settings import Settings
@@ -41,25 +40,9 @@ def cluster(settings: Settings) -> Iterator[tuple[str, str]]:
         broker.stop()
 
 
-@contextlib.contextmanager
-def workers(settings: Settings, bootstrap: str, count: int, log_dir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Worker processes in one consumer group, each with its own web port; all stopped on exit."""
-    procs = []
-    env = dict(os.environ, COUNTERSCAN_BOOTSTRAP_SERVERS=bootstrap)
-    try:
-        for index in range(count):
-            log = open(log_dir / f"worker-{index}.log", "wb")
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "agents.cli", "worker", "--web-port", str(free_port()),
-                 "--scan-group-id", settings.scan_group_id, "--app-id", settings.app_id,
-                 "--log-level", "warning"],
-                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            ))
-            log.close()
-        yield procs
-    finally:
-        for proc in procs:
-            terminate(proc.pid, 30.0, proc)
+def worker_env(settings: Settings, bootstrap: str) -> dict[str, str]:
+    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": settings.scan_group_id,
+            "COUNTERSCAN_APP_ID": settings.app_id}
 
 
 async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,
@@ -90,7 +73,8 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, cluster(settings) as (bootstrap, broker):
         asyncio.run(create_topics(bootstrap, settings.replication_factor))
-        with workers(settings, bootstrap, worker_count, Path(scratch)) as procs:
+        commands = [worker_command() for _ in range(worker_count)]
+        with spawned(commands, worker_env(settings, bootstrap), Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
                                        alive=lambda: all(p.poll() is None for p in procs)))
             first_sent = time.monotonic()
@@ -98,7 +82,7 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
             reconciliation = Reconciliation({item.listing_id for item in sent})
             finished = asyncio.run(collect(bootstrap, reconciliation, workers=procs))
             crashed = [p.args for p in procs if p.poll() is not None]
-            logs = {p.name: p.read_text(errors="replace")[-2000:] for p in Path(scratch).glob("worker-*.log")}
+            logs = {p.name: p.read_text(errors="replace")[-2000:] for p in Path(scratch).glob("process-*.log")}
     labels = {item.listing_id: item.label for item in sent}
     report = reconciliation.summary()
     report.update(

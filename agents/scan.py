@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import orjson
-
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError
 from mode import Service

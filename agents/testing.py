@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,22 +13,15 @@ from typing import Any
 import orjson
 
 from agents.kafka import producer, reader
-from pipeline.broker import free_port, terminate
+from agents.processes import spawned, worker_command
 
 
 @contextlib.contextmanager
-def running_worker(bootstrap: str, log_path: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A `counterscan worker` process; always stopped (SIGTERM, then SIGKILL) on exit."""
-    env = dict(os.environ, COUNTERSCAN_BOOTSTRAP_SERVERS=bootstrap)
-    env.update({f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()})
-    env.setdefault("COUNTERSCAN_WEB_PORT", str(free_port()))
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "agents.cli", "worker"], stdout=log,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
+def running_worker(bootstrap: str, log_dir: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+    """One `counterscan worker` process with these settings; always stopped on exit."""
+    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, **{f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()}}
+    with spawned([worker_command()], env, log_dir) as (proc,):
         yield proc
-    finally:
-        terminate(proc.pid, 30.0, proc)
 
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -17,10 +16,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from agents.kafka import create_topics, partition_ids, producer
 from agents.produce_batch import produce_all
-from pipeline.broker import LocalBroker, free_port, terminate
+from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator
 from pipeline.scanner import OutputRecord
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import Settings
 from pipeline.topics import TopicSpec
 
 POLL_S = 0.05
@@ -109,28 +108,12 @@ class OutputMeter:
         return asyncio.run(run())
 
 
-@contextlib.contextmanager
-def processes(commands: Sequence[list[str]], env: dict[str, str], log_dir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start processes (logs in ``log_dir``); always stopped on exit."""
-    procs = []
-    try:
-        for index, command in enumerate(commands):
-            with open(log_dir / f"process-{index}.log", "wb") as log:
-                procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-                                              env=dict(os.environ, **env), start_new_session=True))
-        yield procs
-    except BaseException:
-        for log in sorted(log_dir.glob("process-*.log")):
-            print(f"--- {log.name} (last lines) ---\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
-        raise
-    finally:
-        for proc in procs:
-            terminate(proc.pid, 30.0, proc)
-
-
-def worker_command(web_port: int | None = None) -> list[str]:
-    return [sys.executable, "-m", "agents.cli", "worker", "--web-port", str(web_port or free_port()),
-            "--log-level", "warning"]
+def benchmark_parser(doc: str | None, seed: int) -> argparse.ArgumentParser:
+    """The options every benchmark has: the generator seed and where the JSON report goes."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=seed, help=f"generator seed (default {seed})")
+    parser.add_argument("--json", type=Path, default=None, help="write the report here as JSON")
+    return parser
 
 
 def write_report(report: dict[str, Any], path: Path | None, rows: Sequence[tuple[str, Any]]) -> None:

@@ -11,7 +11,6 @@ arrives in the benchmark's consumer, both on this machine's monotonic clock.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
@@ -24,9 +23,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from agents.kafka import producer, wait_for_group
-from benchmarks.common import cluster, prepare_topics, processes, worker_command, write_report
+from agents.processes import spawned, worker_command
+from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_report
 from pipeline import topics
-from pipeline.generator import Mix, ListingGenerator
+from pipeline.generator import ListingGenerator, Mix
 
 TICK_S = 0.005
 
@@ -76,19 +76,17 @@ async def offer_and_watch(bootstrap: str, rate: float, duration_s: float, seed: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, seed=11)
     parser.add_argument("--rate", type=float, default=1200.0, help="listings offered per second (default 1200)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to offer them (default 60)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--seed", type=int, default=11, help="generator seed")
-    parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args(argv)
 
     with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch:
         prepare_topics(bootstrap)
         group = f"lat-{uuid.uuid4().hex[:6]}"
         env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group}
-        with processes([worker_command() for _ in range(args.workers)], env, Path(scratch)) as procs:
+        with spawned([worker_command() for _ in range(args.workers)], env, Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, group, args.workers, alive=lambda: all(p.poll() is None for p in procs)))
             print(f"offering {args.rate:.0f} listings/s for {args.seconds:.0f} s ...", file=sys.stderr)
             counts, latencies, elapsed = asyncio.run(offer_and_watch(bootstrap, args.rate, args.seconds, args.seed))

@@ -13,7 +13,6 @@ its peak is reported too.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import sys
@@ -25,8 +24,9 @@ from pathlib import Path
 import orjson
 
 from agents.kafka import producer
+from agents.processes import spawned, worker_command
 from agents.produce_batch import produce_all
-from benchmarks.common import OutputMeter, cluster, preload, prepare_topics, processes, worker_command, write_report
+from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, write_report
 from pipeline import topics
 from pipeline.brands import BrandCatalog
 from pipeline.profiles import profile_record
@@ -69,12 +69,10 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, seed=21)
     parser.add_argument("--listings", type=int, default=1_000_000, help="listings processed (default 1000000)")
     parser.add_argument("--sellers", type=int, default=1_000_000, help="sellers in reputation state (default 1000000)")
     parser.add_argument("--hashes", type=int, default=100_000, help="known counterfeit image hashes (default 100000)")
-    parser.add_argument("--seed", type=int, default=21, help="generator seed")
-    parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args(argv)
 
     with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch:
@@ -85,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                "COUNTERSCAN_APP_ID": f"mem-{uuid.uuid4().hex[:6]}"}
         scan = worker_command() + ["--roles", "scan"]
         feedback = worker_command() + ["--roles", "feedback"]
-        with processes([scan, feedback], env, Path(scratch)) as (worker, feedback_worker):
+        with spawned([scan, feedback], env, Path(scratch)) as (worker, feedback_worker):
             started = time.monotonic()
             result = OutputMeter(bootstrap, [topics.DECISIONS.name, topics.DEADLETTER.name]).measure(
                 args.listings, 3600, alive=lambda: worker.poll() is None)

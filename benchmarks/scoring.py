@@ -10,14 +10,13 @@ notice and review records, which the hot path also does.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import benchmark_parser
 from pipeline.generator import MALFORMED, ListingGenerator
 from pipeline.model import default_model
 from pipeline.normalize import normalize
@@ -29,11 +28,9 @@ from pipeline.validation import decode_listing
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, seed=77)
     parser.add_argument("--listings", type=int, default=100_000, help="listings to score (default 100000)")
     parser.add_argument("--batch", type=int, default=2000, help="batch size (default 2000, as the hot path)")
-    parser.add_argument("--seed", type=int, default=77, help="generator seed")
-    parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says

@@ -14,15 +14,13 @@ writes to the last one acknowledged (see ``OutputMeter``):
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks.common import (
-    OutputMeter, cluster, preload, prepare_topics, processes, worker_command, write_report,
-)
+from agents.processes import spawned, worker_command
+from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, write_report
 from pipeline import topics
 from pipeline.broker import free_port
 from pipeline.topics import TopicSpec
@@ -36,7 +34,7 @@ def run_passthrough(bootstrap: str, count: int, processes_n: int, scratch: Path)
     group = f"bench-passthrough-{uuid.uuid4().hex[:6]}"
     command = [sys.executable, "-m", "benchmarks.passthrough", bootstrap, group, topics.LISTINGS_RAW.name,
                PASSTHROUGH_OUT.name]
-    with processes([command] * processes_n, {}, scratch) as procs:
+    with spawned([command] * processes_n, {}, scratch) as procs:
         return OutputMeter(bootstrap, [PASSTHROUGH_OUT.name]).measure(
             count, 600, alive=lambda: all(p.poll() is None for p in procs))
 
@@ -46,7 +44,7 @@ def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path) -> di
            "NAIVE_SOURCE": topics.LISTINGS_RAW.name, "NAIVE_SINK": NAIVE_OUT.name}
     commands = [[sys.executable, "-m", "benchmarks.naive_faust", "worker", "-l", "warn",
                  "--web-port", str(free_port())] for _ in range(processes_n)]
-    with processes(commands, env, scratch) as procs:
+    with spawned(commands, env, scratch) as procs:
         return OutputMeter(bootstrap, [NAIVE_OUT.name]).measure(
             count, 900, alive=lambda: all(p.poll() is None for p in procs))
 
@@ -54,20 +52,18 @@ def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path) -> di
 def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path) -> dict[str, float]:
     env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": f"bench-{uuid.uuid4().hex[:6]}",
            "COUNTERSCAN_APP_ID": f"bench-app-{uuid.uuid4().hex[:6]}"}
-    with processes([worker_command() for _ in range(workers)], env, scratch) as procs:
+    with spawned([worker_command() for _ in range(workers)], env, scratch) as procs:
         return OutputMeter(bootstrap, COUNTERSCAN_OUT).measure(
             count, 900, alive=lambda: all(p.poll() is None for p in procs))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_parser(__doc__, seed=5)
     parser.add_argument("--listings", type=int, default=500_000, help="listings pre-loaded and processed (default 500000)")
     parser.add_argument("--naive-listings", type=int, default=100_000,
                         help="listings the naive Faust agent processes (default 100000: at its rate, more only waits)")
     parser.add_argument("--workers", type=int, default=1,
                         help="processes per contender; above 1, counterscan also runs with 1 to show the gain")
-    parser.add_argument("--seed", type=int, default=5, help="generator seed")
-    parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args(argv)
 
     with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch_dir:

@@ -23,8 +23,15 @@ import orjson
 from pipeline.brands import BrandCatalog, BrandProfile
 from pipeline.currency import USD_RATES
 from pipeline.generator_text import (
-    ADJECTIVES, COLOURS, COMPATIBLE_ITEMS, DESCRIPTION_SENTENCES, ITEMS, MATERIALS, RESALE_WORDS,
-    WINKS, obfuscate,
+    ADJECTIVES,
+    COLOURS,
+    COMPATIBLE_ITEMS,
+    DESCRIPTION_SENTENCES,
+    ITEMS,
+    MATERIALS,
+    RESALE_WORDS,
+    WINKS,
+    obfuscate,
 )
 
 GENUINE, COUNTERFEIT, MALFORMED = "genuine", "counterfeit", "malformed"

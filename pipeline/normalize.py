@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from pipeline.currency import USD_RATES

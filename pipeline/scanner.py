@@ -23,10 +23,15 @@ from pipeline.currency import load_rates
 from pipeline.explain import explain_batch
 from pipeline.model import LogisticModel, default_model
 from pipeline.normalize import NormalizedListing, normalize
-from pipeline.reputation import ReputationBook
 from pipeline.records import (
-    Evidence, deadletter_record, decision_record, iso, review_request, takedown_notice,
+    Evidence,
+    deadletter_record,
+    decision_record,
+    iso,
+    review_request,
+    takedown_notice,
 )
+from pipeline.reputation import ReputationBook
 from pipeline.routing import Route, route, thresholds
 from pipeline.settings import Settings
 from pipeline.signals import SignalExtractor

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
-from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs

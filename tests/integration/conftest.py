@@ -44,12 +44,12 @@ def topics_created(bootstrap: str) -> str:
 @pytest.fixture(scope="session")
 def worker(topics_created: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker scanning listings.raw; yields the bootstrap servers."""
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    log_dir = tmp_path_factory.mktemp("worker")
     group = f"it-{uuid.uuid4().hex[:8]}"
-    with running_worker(topics_created, log, scan_group_id=group, app_id="counterscan-it") as proc:
+    with running_worker(topics_created, log_dir, scan_group_id=group, app_id="counterscan-it") as proc:
         asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: proc.poll() is None))
         yield topics_created
-        assert proc.poll() is None, f"worker died during the tests:\n{log.read_text()[-3000:]}"
+        assert proc.poll() is None, "worker died during the tests:\n" + (log_dir / "process-0.log").read_text()[-3000:]
 
 
 @pytest.fixture

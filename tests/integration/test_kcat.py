@@ -7,7 +7,6 @@ import subprocess
 import time
 
 import orjson
-import pytest
 
 from pipeline import topics
 from pipeline.testing import listing
