@@ -33,11 +33,12 @@ $(KAFKA_JARS): deploy/kafka/pom.xml
 
 kafka: $(KAFKA_JARS)
 
-# kcat: a Kafka client we did not write, for the interoperability test.
+# kcat (a Kafka client we did not write, for the interoperability test) and a
+# real Prometheus server with promtool (scrape test, config and rule checks).
 tools:
-	@command -v kcat >/dev/null || { \
+	@command -v kcat >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq kcat >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends kcat prometheus >/dev/null; }
 
 demo: $(INSTALLED) $(KAFKA_JARS)
 	$(BIN)/counterscan demo --json reports/demo.json

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import faust
 
 from agents.kafka import resolve_bootstrap
+from agents.observability import ObservabilityServer
 from agents.outcomes import register_outcome_agents
 from agents.scan import ListingScanService
-from pipeline import topics
+from pipeline import __version__, topics
+from pipeline.metrics import Metrics
 from pipeline.settings import Settings
 
 
@@ -31,8 +35,15 @@ def create_app(settings: Settings) -> faust.App:
         datadir=str(settings.worker_state_dir),
         autodiscover=False,
     )
+    metrics = Metrics()
+    metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
+                         "rules_version": settings.rules_version, "app_id": settings.app_id})
+    ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
     if "feedback" in settings.role_set:
         register_outcome_agents(app)
     if "scan" in settings.role_set:
-        app.service(ListingScanService(settings, bootstrap))
+        scan = ListingScanService(settings, bootstrap, metrics)
+        app.service(scan)
+        ready = scan.readiness
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready))
     return app

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", parents=[common],
                                  help="run a worker: scans listings.raw as part of the consumer group")
     worker.add_argument("--processes", type=int, default=1,
-                        help="worker processes to run in this group (web ports follow --web-port upwards)")
+                        help="worker processes to run in this group (web and metrics ports count up from theirs)")
 
     broker = commands.add_parser("broker", parents=[common], help="a local Apache Kafka broker (KRaft) for development")
     broker.add_argument("action", choices=("start", "stop", "status"))
@@ -119,7 +119,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.processes > 1:
         from agents.supervisor import supervise
 
-        return supervise(args.processes, settings.web_port)
+        return supervise(args.processes, settings.web_port, settings.metrics_port)
 
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)

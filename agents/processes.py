@@ -13,10 +13,10 @@ from pipeline.broker import free_port, terminate
 from pipeline.settings import PROJECT_ROOT
 
 
-def worker_command(*options: str) -> list[str]:
-    """`counterscan worker` on a free web port (two workers on one host must not share one)."""
-    return [sys.executable, "-m", "agents.cli", "worker", "--web-port", str(free_port()), "--log-level", "warning",
-            *options]
+def worker_command(*options: str, metrics_port: int | None = None) -> list[str]:
+    """`counterscan worker` on free web and metrics ports (two workers on one host must not share them)."""
+    return [sys.executable, "-m", "agents.cli", "worker", "--web-port", str(free_port()),
+            "--metrics-port", str(metrics_port or free_port()), "--log-level", "warning", *options]
 
 
 @contextlib.contextmanager

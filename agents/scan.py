@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -31,6 +32,7 @@ from agents.kafka import producer as make_producer
 from agents.kafka import reader
 from agents.produce_batch import enqueue
 from pipeline import topics
+from pipeline.metrics import Metrics
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
 from pipeline.reputation import ReputationBook, SellerReputation
@@ -55,15 +57,18 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
 
 
 class ListingScanService(Service):
-    def __init__(self, settings: Settings, bootstrap_servers: str, **kwargs: object) -> None:
+    def __init__(self, settings: Settings, bootstrap_servers: str, metrics: Metrics, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.settings = settings
+        self.metrics = metrics
+        self.broker_seen = 0.0  # monotonic time of the last answer from the broker
         self.bootstrap_servers = bootstrap_servers
         self.profiles = ProfileBook()
         self.reputation = ReputationBook()
         self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation)
+        metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         self.batch_lock = asyncio.Lock()
-        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], int]] = deque()
+        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], list[int]]] = deque()
         self.processed = 0
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile),
@@ -83,6 +88,7 @@ class ListingScanService(Service):
             self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
             return
         self.scanner.use_catalog(self.profiles.catalog)
+        self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         log.info("brand profile %r in force (%d brands)", key, len(self.profiles.catalog.profiles))
 
     def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
@@ -140,13 +146,16 @@ class ListingScanService(Service):
         """Scan one batch and hand its outputs to the producer; the offsets are committed later,
         once every output of this batch and of all earlier ones is acknowledged."""
         records = [
-            InputRecord(tp.topic, tp.partition, m.offset, m.key, m.value)
+            InputRecord(tp.topic, tp.partition, m.offset, m.key, m.value, m.timestamp)
             for tp, messages in batches.items() for m in messages
         ]
         result = self.scanner.process(records)
         acks, _ = await enqueue(self.producer, result.outputs)
         offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-        self.in_flight.append((asyncio.gather(*acks), offsets, len(records)))
+        produced_at = [r.timestamp_ms for r in records if r.timestamp_ms]
+        self.in_flight.append((asyncio.gather(*acks), offsets, produced_at))
+        self.metrics.record_batch(len(records), result.stage_seconds, result.stage_counts, result.routes,
+                                  result.reasons, result.scores)
         return result
 
     async def commit_acknowledged(self, wait: bool = False) -> None:
@@ -159,18 +168,44 @@ class ListingScanService(Service):
         offsets: dict[TopicPartition, int] = {}
         count = 0
         while self.in_flight and (wait or self.in_flight[0][0].done()):
-            acks, batch_offsets, records = self.in_flight.popleft()
+            acks, batch_offsets, produced_at = self.in_flight.popleft()
             await acks  # raises if the broker refused an output: the worker stops, nothing is committed
             offsets.update(batch_offsets)
-            count += records
+            count += len(produced_at)
+            now_ms = time.time() * 1000
+            for stamp in produced_at:
+                self.metrics.end_to_end.observe(max(0.0, now_ms - stamp) / 1000)
             wait = False
         if not offsets:
             return
         try:
             await self.consumer.commit(offsets)
+            self.broker_seen = time.monotonic()
         except CommitFailedError:
             log.warning("commit refused after a rebalance; %d records will be scanned again", count)
         self.processed += count
+
+    @Service.timer(5.0)
+    async def _measure_lag(self) -> None:
+        """Log end offset minus position, per assigned partition; unassigned ones disappear."""
+        if not hasattr(self, "consumer"):
+            return
+        assigned = sorted(self.consumer.assignment())
+        ends = await self.consumer.end_offsets(assigned) if assigned else {}
+        self.broker_seen = time.monotonic()
+        self.metrics.consumer_lag.clear()
+        for tp in assigned:
+            position = await self.consumer.position(tp)
+            self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, ends[tp] - position))
+
+    def readiness(self) -> tuple[bool, str]:
+        """Ready when partitions are assigned and the broker answered within the last 30 s."""
+        assigned = len(self.consumer.assignment()) if hasattr(self, "consumer") else 0
+        if not assigned:
+            return False, "no partitions assigned"
+        if time.monotonic() - self.broker_seen > 30:
+            return False, "no answer from the broker for 30 s"
+        return True, f"ready: {assigned} partitions"
 
     async def drain(self) -> None:
         """Every batch in flight acknowledged and committed: before partitions go, and at stop."""

@@ -1,7 +1,7 @@
 """``counterscan worker --processes K``: K worker processes in one consumer group on one host.
 
 Python runs one core per process; a host with K cores runs K workers. Each
-gets its own web port (and so its own state directory), the others share
+gets its own web and metrics ports (and so its own state directory), the others share
 every setting. SIGTERM and SIGINT go to all of them; the supervisor exits
 once all have, non-zero if any failed.
 """
@@ -17,11 +17,12 @@ import time
 from pipeline.broker import terminate
 
 
-def supervise(processes: int, first_port: int) -> int:
+def supervise(processes: int, first_port: int, first_metrics_port: int) -> int:
     children = []
     for index in range(processes):
         argv = _without_option(sys.argv[1:], "--processes")
         argv = _without_option(argv, "--web-port") + ["--web-port", str(first_port + index)]
+        argv = _without_option(argv, "--metrics-port") + ["--metrics-port", str(first_metrics_port + index)]
         children.append(subprocess.Popen([sys.executable, "-m", "agents.cli", *argv], env=dict(os.environ)))
 
     def forward(signum: int, _frame: object) -> None:

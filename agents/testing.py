@@ -17,10 +17,11 @@ from agents.processes import spawned, worker_command
 
 
 @contextlib.contextmanager
-def running_worker(bootstrap: str, log_dir: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = None,
+                   **settings: str) -> Iterator[subprocess.Popen[bytes]]:
     """One `counterscan worker` process with these settings; always stopped on exit."""
     env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, **{f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()}}
-    with spawned([worker_command()], env, log_dir) as (proc,):
+    with spawned([worker_command(metrics_port=metrics_port)], env, log_dir) as (proc,):
         yield proc
 
 

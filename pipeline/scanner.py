@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from time import perf_counter
 from typing import Any, NamedTuple
 
 import orjson
@@ -49,6 +50,7 @@ class InputRecord(NamedTuple):
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp_ms: int | None = None  # when the producer created it, for end-to-end latency
 
 
 class OutputRecord(NamedTuple):
@@ -62,8 +64,11 @@ class BatchResult:
     outputs: list[OutputRecord] = field(default_factory=list)
     decisions: int = 0
     deadletters: int = 0
-    routes: Counter[str] = field(default_factory=Counter)
+    routes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (route, brand id or "none")
     reasons: Counter[str] = field(default_factory=Counter)
+    scores: list[float] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # normalize, score, route
+    stage_counts: dict[str, int] = field(default_factory=dict)
 
 
 class Scanner:
@@ -85,12 +90,15 @@ class Scanner:
         stamp = iso(now or datetime.now(timezone.utc))
         result = BatchResult()
         valid: list[tuple[InputRecord, NormalizedListing]] = []
+        started = perf_counter()
         for record in records:
             outcome = self._admit(record)
             if isinstance(outcome, Rejection):
                 self._deadletter(result, record, outcome, stamp)
             else:
                 valid.append((record, outcome))
+        result.stage_seconds["normalize"] = perf_counter() - started
+        result.stage_counts["normalize"] = len(records)
         try:
             self._decide(result, valid, stamp)
         except Exception:  # one listing broke the batch math: isolate it, keep the rest
@@ -115,9 +123,11 @@ class Scanner:
         if not batch:
             return
         listings = [listing for _, listing in batch]
+        started = perf_counter()
         signals = self.extractor.extract(listings)
         contributions = self.model.contributions(signals.features)
         scores = self.model.scores(contributions)
+        scored = perf_counter()
         take_at, review_at = thresholds(self.catalog, signals.brand_ids, self.settings.takedown_threshold,
                                         self.settings.review_threshold)
         routes = route(scores, take_at, review_at, signals.authorized)
@@ -144,7 +154,12 @@ class Scanner:
                 outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(review_request(decision, listing.url))))
         result.outputs.extend(outputs)  # only once the whole batch succeeded: nothing half-written
         result.decisions += len(listings)
-        result.routes.update(r.value for r in routes)
+        result.routes.update((r.value, b or "none") for r, b in zip(routes, signals.brand_ids))
+        result.scores.extend(score_list)
+        finished = perf_counter()
+        for stage, seconds in (("score", scored - started), ("route", finished - scored)):
+            result.stage_seconds[stage] = result.stage_seconds.get(stage, 0.0) + seconds
+            result.stage_counts[stage] = result.stage_counts.get(stage, 0) + len(listings)
 
     @staticmethod
     def _deadletter(result: BatchResult, record: InputRecord, rejection: Rejection, stamp: str) -> None:

@@ -58,6 +58,8 @@ class Settings:
     )
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached")
+    metrics_host: str = _setting("127.0.0.1", "interface of /metrics, /healthz and /readyz")
+    metrics_port: int = _setting(9108, "port of /metrics, /healthz and /readyz")
     web_host: str = _setting("127.0.0.1", "interface of the worker's web server")
     web_port: int = _setting(6066, "port of the worker's web server")
     cache_dir: Path = _setting(

@@ -15,7 +15,7 @@ import pytest
 
 from agents.kafka import create_topics, wait_for_group
 from agents.testing import running_worker
-from pipeline.broker import LocalBroker
+from pipeline.broker import LocalBroker, free_port
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -42,11 +42,17 @@ def topics_created(bootstrap: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def worker(topics_created: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def metrics_port() -> int:
+    """Where the session's worker serves /metrics, /healthz and /readyz."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def worker(topics_created: str, metrics_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker scanning listings.raw; yields the bootstrap servers."""
     log_dir = tmp_path_factory.mktemp("worker")
     group = f"it-{uuid.uuid4().hex[:8]}"
-    with running_worker(topics_created, log_dir, scan_group_id=group, app_id="counterscan-it") as proc:
+    with running_worker(topics_created, log_dir, metrics_port, scan_group_id=group, app_id="counterscan-it") as proc:
         asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: proc.poll() is None))
         yield topics_created
         assert proc.poll() is None, "worker died during the tests:\n" + (log_dir / "process-0.log").read_text()[-3000:]

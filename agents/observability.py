@@ -1,0 +1,53 @@
+"""The worker's own HTTP endpoints: /metrics for Prometheus, /healthz and /readyz for probes.
+
+Served by aiohttp (already in the worker through Faust) on the metrics port,
+bound to 127.0.0.1 unless configured otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+from mode import Service
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from pipeline.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class ObservabilityServer(Service):
+    def __init__(self, metrics: Metrics, host: str, port: int, ready: Callable[[], tuple[bool, str]],
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+        self.host = host
+        self.port = port
+        self.ready = ready
+
+    async def on_start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/readyz", self._readyz)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, self.host, self.port).start()
+        log.info("metrics and probes on http://%s:%d", self.host, self.port)
+
+    async def on_stop(self) -> None:
+        if hasattr(self, "runner"):
+            await self.runner.cleanup()
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        body = generate_latest(self.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        ready, reason = self.ready()
+        return web.Response(text=reason + "\n", status=200 if ready else 503)

@@ -1,0 +1,71 @@
+"""Every Prometheus metric a worker exports, defined once, with conventional names.
+
+Base units (seconds), ``_total`` counters, low-cardinality labels: a brand label
+is a catalog brand id or ``none``, never seller text. Each worker has its own
+registry so tests can read exactly what one worker exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import (
+    GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram, Info,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+STAGES = ("normalize", "score", "route")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+SCORE_BUCKETS = (0.01, 0.035, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
+BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000, 5000)
+
+del GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR  # the default registry is not used
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        self.processed = Counter("counterscan_listings_processed", "Listings that went through a stage",
+                                 ["stage"], registry=r)
+        self.decisions = Counter("counterscan_decisions", "Decisions written, by route and catalog brand",
+                                 ["route", "brand"], registry=r)
+        self.deadletters = Counter("counterscan_deadletter", "Records sent to the dead-letter topic, by reason",
+                                   ["reason"], registry=r)
+        self.stage_duration = Histogram("counterscan_stage_duration_seconds", "Time one batch spent in a stage",
+                                        ["stage"], buckets=STAGE_BUCKETS, registry=r)
+        self.end_to_end = Histogram("counterscan_end_to_end_latency_seconds",
+                                    "From a listing's produce time to its decision being acknowledged",
+                                    buckets=LATENCY_BUCKETS, registry=r)
+        self.score = Histogram("counterscan_score", "Counterfeit scores of decided listings",
+                               buckets=SCORE_BUCKETS, registry=r)
+        self.batch_size = Histogram("counterscan_batch_size", "Listings per scanned batch",
+                                    buckets=BATCH_BUCKETS, registry=r)
+        self.consumer_lag = Gauge("counterscan_consumer_lag", "Log end offset minus this worker's position",
+                                  ["topic", "partition"], registry=r)
+        self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
+        self.worker = Info("counterscan_worker", "What this worker runs", registry=r)
+        for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
+            self.processed.labels(stage=stage)
+            self.stage_duration.labels(stage=stage)
+
+    def record_batch(self, batch_size: int, stage_seconds: Mapping[str, float], stage_counts: Mapping[str, int],
+                     decisions: Mapping[tuple[str, str], int], reasons: Mapping[str, int],
+                     scores: Iterable[float]) -> None:
+        self.batch_size.observe(batch_size)
+        for stage, seconds in stage_seconds.items():
+            self.stage_duration.labels(stage=stage).observe(seconds)
+        for stage, count in stage_counts.items():
+            self.processed.labels(stage=stage).inc(count)
+        for (route, brand), count in decisions.items():
+            self.decisions.labels(route=route, brand=brand).inc(count)
+        for reason, count in reasons.items():
+            self.deadletters.labels(reason=reason).inc(count)
+        for score in scores:
+            self.score.observe(score)
