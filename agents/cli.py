@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
 
+    commands.add_parser("status", parents=[common],
+                        help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
+
+    replay = commands.add_parser("replay", parents=[common],
+                                 help="re-score listings.raw from a point in time with the rules in force (a backfill)")
+    replay.add_argument("--from", dest="since", required=True, type=_timestamp,
+                        help="ISO 8601 time, e.g. 2026-11-27T00:00:00Z; listings produced since then are scanned again")
+    replay.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     train = commands.add_parser("train", parents=[common], help="fit the model's weights on generated listings")
     train.add_argument("--count", type=int, default=100_000, help="generated listings to fit on (default 100000)")
     train.add_argument("--seed", type=int, default=1001, help="generator seed (default 1001)")
@@ -85,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _timestamp(text: str) -> datetime:
+    from pipeline.validation import parse_timestamp
+
+    try:
+        return parse_timestamp(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
@@ -250,10 +269,28 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_status(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.kafka import resolve_bootstrap
+    from agents.operations import format_status, group_status
+
+    rows, members, state = asyncio.run(group_status(resolve_bootstrap(settings), settings.scan_group_id))
+    print(format_status(rows, members, state, settings.scan_group_id))
+    return 0
+
+
+def run_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.kafka import resolve_bootstrap
+    from agents.operations import replay
+
+    count = asyncio.run(replay(resolve_bootstrap(settings), settings, args.since, progress=not args.no_progress))
+    print(f"re-scored {count} listings produced since {args.since.isoformat()} (rules {settings.rules_version})")
+    return 0
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
-    "train": run_train,
+    "train": run_train, "status": run_status, "replay": run_replay,
 }
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pipeline.broker import LocalBroker, free_port
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration
+SESSION_GROUP = f"it-{uuid.uuid4().hex[:8]}"  # the scan group of the session's worker
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,7 @@ def metrics_port() -> int:
 def worker(topics_created: str, metrics_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker scanning listings.raw; yields the bootstrap servers."""
     log_dir = tmp_path_factory.mktemp("worker")
-    group = f"it-{uuid.uuid4().hex[:8]}"
+    group = SESSION_GROUP
     with running_worker(topics_created, log_dir, metrics_port, scan_group_id=group, app_id="counterscan-it") as proc:
         asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: proc.poll() is None))
         yield topics_created
