@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import faust
 
-from agents.kafka import resolve_bootstrap
+from agents.kafka import faust_credentials, resolve_bootstrap
 from agents.observability import ObservabilityServer
 from agents.outcomes import register_outcome_agents
 from agents.scan import ListingScanService
@@ -33,6 +33,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_replication_factor=settings.replication_factor,
         store="memory://",
         datadir=str(settings.worker_state_dir),
+        broker_credentials=faust_credentials(settings),
         autodiscover=False,
     )
     metrics = Metrics()

@@ -165,21 +165,22 @@ def run_broker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_topics(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import create_topics, resolve_bootstrap
+    from agents.kafka import client_security, create_topics, resolve_bootstrap
     from pipeline.topics import ALL_TOPICS
 
     if args.action == "list":
         for spec in ALL_TOPICS:
             print(f"{spec.name:<22} {spec.partitions:>3} partitions  key: {spec.key:<18} {spec.description}")
         return 0
-    outcome = asyncio.run(create_topics(resolve_bootstrap(settings), settings.replication_factor))
+    outcome = asyncio.run(create_topics(resolve_bootstrap(settings), settings.replication_factor,
+                                        security=client_security(settings)))
     for name, state in outcome.items():
         print(f"{name:<22} {state}")
     return 0
 
 
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import resolve_bootstrap
+    from agents.kafka import client_security, resolve_bootstrap
     from agents.produce import publish
     from pipeline.generator import ListingGenerator, label_line
 
@@ -195,7 +196,8 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wrote {args.count} listings to {args.to_file}" + (f"; labels in {args.labels}" if args.labels else ""))
         return 0
     sent = asyncio.run(publish(resolve_bootstrap(settings), ListingGenerator(args.seed), args.count,
-                               rate=args.rate, labels=args.labels, progress=not args.no_progress))
+                               rate=args.rate, labels=args.labels, progress=not args.no_progress,
+                               security=client_security(settings)))
     print(f"published {len(sent)} listings" + (f"; labels in {args.labels}" if args.labels else ""))
     return 0
 
@@ -270,10 +272,11 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_status(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import resolve_bootstrap
+    from agents.kafka import client_security, resolve_bootstrap
     from agents.operations import format_status, group_status
 
-    rows, members, state = asyncio.run(group_status(resolve_bootstrap(settings), settings.scan_group_id))
+    rows, members, state = asyncio.run(group_status(resolve_bootstrap(settings), settings.scan_group_id,
+                                                    client_security(settings)))
     print(format_status(rows, members, state, settings.scan_group_id))
     return 0
 

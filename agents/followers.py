@@ -25,9 +25,11 @@ class CompactedTopicFollower(Service):
     """Applies every record of a topic to ``handle``; ``caught_up`` is set once the
     records that existed at start-up are all applied."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, handle: RecordHandler, **kwargs: object) -> None:
+    def __init__(self, bootstrap_servers: str, topic: str, handle: RecordHandler,
+                 security: dict[str, object] | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bootstrap_servers = bootstrap_servers
+        self.security = security or {}
         self.topic = topic
         self.handle = handle
         self.caught_up = asyncio.Event()
@@ -35,9 +37,9 @@ class CompactedTopicFollower(Service):
 
     async def on_start(self) -> None:
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
-                                         enable_auto_commit=False, auto_offset_reset="earliest")
+                                         enable_auto_commit=False, auto_offset_reset="earliest", **self.security)
         await self.consumer.start()
-        partitions = await partition_ids(self.bootstrap_servers, self.topic)
+        partitions = await partition_ids(self.bootstrap_servers, self.topic, self.security)
         self.assignment = [TopicPartition(self.topic, p) for p in sorted(partitions)]
         self.consumer.assign(self.assignment)
         await self.consumer.seek_to_beginning(*self.assignment)

@@ -9,12 +9,48 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from pipeline.broker import BrokerError, read_state
 from pipeline.settings import Settings
 from pipeline.topics import ALL_TOPICS, TopicSpec
 
 log = logging.getLogger(__name__)
+
+
+def client_security(settings: Settings) -> dict[str, object]:
+    """aiokafka options for the configured security protocol; empty for PLAINTEXT.
+
+    One place, so every client a worker opens (scan, followers, admin, tools)
+    authenticates the same way as the Faust app (see :func:`faust_credentials`)."""
+    protocol = settings.security_protocol
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, object] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None,
+            certfile=str(settings.ssl_certfile) if settings.ssl_certfile else None,
+            keyfile=str(settings.ssl_keyfile) if settings.ssl_keyfile else None,
+        )
+    if protocol.startswith("SASL"):
+        options.update(sasl_mechanism=settings.sasl_mechanism, sasl_plain_username=settings.sasl_username,
+                       sasl_plain_password=settings.sasl_password)
+    return options
+
+
+def faust_credentials(settings: Settings) -> object | None:
+    """The same security for the Faust app's own clients."""
+    import faust
+
+    options = client_security(settings)
+    if not options:
+        return None
+    context = options.get("ssl_context")
+    if settings.security_protocol.startswith("SASL"):
+        return faust.SASLCredentials(username=settings.sasl_username, password=settings.sasl_password,
+                                     mechanism=settings.sasl_mechanism, ssl_context=context)
+    return faust.SSLCredentials(context)
 
 
 def resolve_bootstrap(settings: Settings) -> str:
@@ -51,10 +87,11 @@ def reader(bootstrap_servers: str, *topics: str, **overrides: object) -> AIOKafk
 
 
 async def create_topics(
-    bootstrap_servers: str, replication_factor: int = 1, specs: tuple[TopicSpec, ...] = ALL_TOPICS
+    bootstrap_servers: str, replication_factor: int = 1, specs: tuple[TopicSpec, ...] = ALL_TOPICS,
+    security: dict[str, object] | None = None,
 ) -> dict[str, str]:
     """Create what is missing; existing topics are left alone. Returns name -> created|exists."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(security or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -92,9 +129,9 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         await asyncio.sleep(0.2)
 
 
-async def partition_ids(bootstrap_servers: str, topic: str) -> list[int]:
+async def partition_ids(bootstrap_servers: str, topic: str, security: dict[str, object] | None = None) -> list[int]:
     """Partitions of a topic, waiting (with a log line) while it does not exist yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(security or {}))
     await admin.start()
     try:
         while True:

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from tqdm import tqdm
 
-from agents.kafka import partition_ids, producer
+from agents.kafka import client_security, partition_ids, producer
 from agents.produce_batch import produce_all
 from pipeline import topics
 from pipeline.scanner import InputRecord, Scanner
@@ -27,14 +27,17 @@ class PartitionState:
         return self.end - (self.committed or 0)
 
 
-async def group_status(bootstrap: str, group: str) -> tuple[list[PartitionState], list[str], str]:
+async def group_status(bootstrap: str, group: str,
+                       security: dict[str, object] | None = None) -> tuple[list[PartitionState], list[str], str]:
     """Per partition of listings.raw: end offset and the group's committed offset; members; state."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    security = security or {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **security)
     await admin.start()
     await consumer.start()
     try:
-        partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in await partition_ids(bootstrap, topics.LISTINGS_RAW.name)]
+        names_of = await partition_ids(bootstrap, topics.LISTINGS_RAW.name, security)
+        partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in names_of]
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
         (described,) = await admin.describe_consumer_groups([group])
@@ -64,11 +67,14 @@ async def replay(bootstrap: str, settings: Settings, since: datetime, progress: 
     and write the outputs as a worker would: a backfill after a rule change. Outside the consumer
     group, so running workers are not disturbed."""
     scanner = Scanner(settings)
-    partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in await partition_ids(bootstrap, topics.LISTINGS_RAW.name)]
+    security = client_security(settings)
+    raw = topics.LISTINGS_RAW.name
+    partitions = [TopicPartition(raw, p) for p in await partition_ids(bootstrap, raw, security)]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 max_partition_fetch_bytes=settings.partition_fetch_bytes,
-                                fetch_max_bytes=settings.fetch_max_bytes)
-    client = producer(bootstrap, linger_ms=settings.producer_linger_ms, max_batch_size=settings.producer_batch_bytes)
+                                fetch_max_bytes=settings.fetch_max_bytes, **security)
+    client = producer(bootstrap, linger_ms=settings.producer_linger_ms, max_batch_size=settings.producer_batch_bytes,
+                      **security)
     await consumer.start()
     await client.start()
     try:

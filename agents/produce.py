@@ -19,11 +19,12 @@ TICK_S = 0.01
 async def publish(
     bootstrap_servers: str, generator: ListingGenerator, count: int, *, rate: float | None = None,
     labels: Path | None = None, progress: bool = True, topic: str = topics.LISTINGS_RAW.name,
+    security: dict[str, object] | None = None,
 ) -> list[GeneratedListing]:
     """Send ``count`` listings and wait until the broker has acknowledged every one."""
     sent: list[GeneratedListing] = []
     out: IO[bytes] | None = labels.open("wb") if labels else None
-    producer = make_producer(bootstrap_servers, linger_ms=20)
+    producer = make_producer(bootstrap_servers, linger_ms=20, **(security or {}))
     await producer.start()
     bar = tqdm(total=count, unit="listing", desc="generate", disable=not progress, mininterval=0.5)
     try:

@@ -28,8 +28,8 @@ from aiokafka.errors import CommitFailedError
 from mode import Service
 
 from agents.followers import CompactedTopicFollower
+from agents.kafka import client_security, reader
 from agents.kafka import producer as make_producer
-from agents.kafka import reader
 from agents.produce_batch import enqueue
 from pipeline import topics
 from pipeline.metrics import Metrics
@@ -70,9 +70,11 @@ class ListingScanService(Service):
         self.batch_lock = asyncio.Lock()
         self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], list[int]]] = deque()
         self.processed = 0
+        self.security = client_security(settings)
         self.followers = [
-            CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile),
-            CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, self.apply_reputation),
+            CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.security),
+            CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, self.apply_reputation,
+                                   self.security),
         ]
         for follower in self.followers:
             self.add_dependency(follower)
@@ -107,13 +109,14 @@ class ListingScanService(Service):
     async def on_start(self) -> None:
         settings = self.settings
         self.producer = make_producer(self.bootstrap_servers, linger_ms=settings.producer_linger_ms,
-                                      max_batch_size=settings.producer_batch_bytes)
+                                      max_batch_size=settings.producer_batch_bytes, **self.security)
         self.consumer = reader(
             self.bootstrap_servers,
             group_id=settings.scan_group_id,
             max_poll_records=settings.batch_max_records,
             fetch_max_bytes=settings.fetch_max_bytes,
             max_partition_fetch_bytes=settings.partition_fetch_bytes,
+            **self.security,
         )
         self.consumer.subscribe([topics.LISTINGS_RAW.name], listener=_DrainOnRevoke(self))
         await self.producer.start()

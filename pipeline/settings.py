@@ -29,6 +29,13 @@ class Settings:
     bootstrap_servers: str | None = _setting(
         None, "Kafka bootstrap servers (host:port,...); unset means start a local broker"
     )
+    security_protocol: str = _setting("PLAINTEXT", "Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    sasl_mechanism: str = _setting("SCRAM-SHA-512", "SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN")
+    sasl_username: str | None = _setting(None, "SASL user name")
+    sasl_password: str | None = _setting(None, "SASL password (prefer the environment variable to the flag)")
+    ssl_cafile: Path | None = _setting(None, "CA certificate file that signed the brokers' certificates")
+    ssl_certfile: Path | None = _setting(None, "client certificate file, for brokers that demand one")
+    ssl_keyfile: Path | None = _setting(None, "private key of the client certificate")
     app_id: str = _setting("counterscan", "Faust application id (prefix of its internal topics)")
     roles: str = _setting(
         "scan,feedback",
@@ -88,6 +95,11 @@ class Settings:
     def broker_state_file(self) -> Path:
         return self.cache_dir / "broker" / "state.json"
 
+    def __repr__(self) -> str:  # never print the SASL password
+        shown = {f.name: ("***" if f.name == "sasl_password" and getattr(self, f.name) else getattr(self, f.name))
+                 for f in dataclasses.fields(self)}
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -110,6 +122,10 @@ class Settings:
                 "thresholds must satisfy 0 < review_threshold <= takedown_threshold <= 1, got "
                 f"review={self.review_threshold} takedown={self.takedown_threshold}"
             )
+        if self.security_protocol not in {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}:
+            raise ValueError(f"security_protocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, got {self.security_protocol!r}")
+        if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
         unknown = set(self.role_set) - {"scan", "feedback"}
         if unknown or not self.role_set:
             raise ValueError(f"roles must be scan, feedback or both, got {self.roles!r}")

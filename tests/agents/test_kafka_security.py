@@ -1,0 +1,31 @@
+import ssl
+
+import pytest
+
+from agents.kafka import client_security, faust_credentials
+from pipeline.settings import Settings
+
+
+def test_plaintext_adds_nothing():
+    assert client_security(Settings.load(env={})) == {}
+    assert faust_credentials(Settings.load(env={})) is None
+
+
+def test_sasl_ssl_passes_mechanism_credentials_and_a_tls_context():
+    settings = Settings.load(env={"COUNTERSCAN_SECURITY_PROTOCOL": "SASL_SSL", "COUNTERSCAN_SASL_USERNAME": "scanner",
+                                  "COUNTERSCAN_SASL_PASSWORD": "s3cret"})
+    options = client_security(settings)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("scanner", "s3cret")
+    assert isinstance(options["ssl_context"], ssl.SSLContext)
+    credentials = faust_credentials(settings)
+    assert credentials.username == "scanner" and credentials.mechanism.value == "SCRAM-SHA-512"
+    assert "s3cret" not in repr(settings)
+
+
+def test_sasl_without_credentials_is_refused_by_name():
+    with pytest.raises(ValueError, match="sasl_username and sasl_password"):
+        Settings.load(env={"COUNTERSCAN_SECURITY_PROTOCOL": "SASL_SSL"})
+    with pytest.raises(ValueError, match="security_protocol"):
+        Settings.load(env={"COUNTERSCAN_SECURITY_PROTOCOL": "TLS"})
