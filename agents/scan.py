@@ -68,7 +68,8 @@ class ListingScanService(Service):
         self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation)
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         self.batch_lock = asyncio.Lock()
-        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], list[int]]] = deque()
+        # (acknowledgements, offsets to commit, records, their produce timestamps) per scanned batch
+        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], int, list[int]]] = deque()
         self.processed = 0
         self.security = client_security(settings)
         self.followers = [
@@ -155,8 +156,8 @@ class ListingScanService(Service):
         result = self.scanner.process(records)
         acks, _ = await enqueue(self.producer, result.outputs)
         offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-        produced_at = [r.timestamp_ms for r in records if r.timestamp_ms]
-        self.in_flight.append((asyncio.gather(*acks), offsets, produced_at))
+        produced_at = [r.timestamp_ms for r in records if r.timestamp_ms and r.timestamp_ms > 0]
+        self.in_flight.append((asyncio.gather(*acks), offsets, len(records), produced_at))
         self.metrics.record_batch(len(records), result.stage_seconds, result.stage_counts, result.routes,
                                   result.reasons, result.scores)
         return result
@@ -171,10 +172,10 @@ class ListingScanService(Service):
         offsets: dict[TopicPartition, int] = {}
         count = 0
         while self.in_flight and (wait or self.in_flight[0][0].done()):
-            acks, batch_offsets, produced_at = self.in_flight.popleft()
+            acks, batch_offsets, records, produced_at = self.in_flight.popleft()
             await acks  # raises if the broker refused an output: the worker stops, nothing is committed
             offsets.update(batch_offsets)
-            count += len(produced_at)
+            count += records
             now_ms = time.time() * 1000
             for stamp in produced_at:
                 self.metrics.end_to_end.observe(max(0.0, now_ms - stamp) / 1000)
