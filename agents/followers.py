@@ -18,7 +18,7 @@ from agents.kafka import partition_ids
 
 log = logging.getLogger(__name__)
 
-RecordHandler = Callable[[bytes | None, bytes | None], None]
+RecordHandler = Callable[[bytes | None, bytes | None, int, int], None]  # key, value, partition, offset
 
 
 class CompactedTopicFollower(Service):
@@ -57,7 +57,7 @@ class CompactedTopicFollower(Service):
             for messages in batches.values():
                 for message in messages:
                     try:
-                        self.handle(message.key, message.value)
+                        self.handle(message.key, message.value, message.partition, message.offset)
                     except Exception:  # one bad state record must not stop the follower
                         log.exception("could not apply %s[%d]@%d", self.topic, message.partition, message.offset)
                     self.applied += 1

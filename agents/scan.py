@@ -80,13 +80,13 @@ class ListingScanService(Service):
         for follower in self.followers:
             self.add_dependency(follower)
 
-    def apply_profile(self, key: bytes | None, value: bytes | None) -> None:
+    def apply_profile(self, key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
         """A change on brands.profiles: in force from the next batch, or rejected and reported."""
         outcome = self.profiles.apply(key, value)
         if isinstance(outcome, Rejection):
             log.error("brand profile %r rejected, previous profile stays in force: %s (%s)",
                       key, outcome.detail, outcome.reason)
-            record = deadletter_record(outcome, topic=topics.BRAND_PROFILES.name, partition=0, offset=0,
+            record = deadletter_record(outcome, topic=topics.BRAND_PROFILES.name, partition=partition, offset=offset,
                                        key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
             self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
             return
@@ -94,7 +94,7 @@ class ListingScanService(Service):
         self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         log.info("brand profile %r in force (%d brands)", key, len(self.profiles.catalog.profiles))
 
-    def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
+    def apply_reputation(self, key: bytes | None, value: bytes | None, _partition: int, _offset: int) -> None:
         if key is None:
             return
         if value is None:

@@ -102,6 +102,7 @@ def test_brand_profiles_change_at_run_time_and_bad_ones_are_refused(worker: str,
         lambda rs: any(k == brand_id.encode() for _, k, _ in rs), 60))
     (dead,) = [r for _, k, r in records if k == brand_id.encode()]
     assert dead["source"]["topic"] == topics.BRAND_PROFILES.name and "reference_prices_usd" in dead["detail"]
+    assert dead["source"]["offset"] > 0  # where the refused profile sits on brands.profiles
     after = decide(worker, listing(listing_id=f"{run_id}-after", **item))
     assert after["brand"] == brand_id
     assert signal(after, "price_ratio_to_retail")["value"] == 0.03  # the previous profile is still in force
