@@ -6,13 +6,18 @@ import asyncio
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 
+import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from agents.kafka import create_topics
 from agents.operations import group_status
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
+from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator
+from pipeline.settings import Settings
 
 
 async def keys_below(bootstrap: str, committed: dict[int, int]) -> set[bytes]:
@@ -34,8 +39,20 @@ async def keys_below(bootstrap: str, committed: dict[int, int]) -> set[bytes]:
         await consumer.stop()
 
 
-def test_sigterm_commits_only_what_was_decided_and_nothing_is_lost(topics_created: str, tmp_path):
-    bootstrap = topics_created
+@pytest.fixture
+def own_broker() -> Iterator[str]:
+    """A broker of this test's own: no other worker may decide these listings."""
+    broker = LocalBroker(Settings.load())
+    handle = broker.start()
+    try:
+        asyncio.run(create_topics(handle.bootstrap_servers))
+        yield handle.bootstrap_servers
+    finally:
+        broker.stop()
+
+
+def test_sigterm_commits_only_what_was_decided_and_nothing_is_lost(own_broker: str, tmp_path):
+    bootstrap = own_broker
     group, run = f"term-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8]
     items = ListingGenerator(seed=41, id_prefix=f"{run}-").take(30_000)
     asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(i.key, i.value) for i in items]))
