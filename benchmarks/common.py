@@ -65,6 +65,25 @@ def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str, chun
     asyncio.run(run())
 
 
+def publish_items(bootstrap: str, items: list, rate: float | None = None, chunk: int = 500) -> None:
+    """Publish already generated listings to listings.raw, at ``rate`` per second if given."""
+    from pipeline import topics
+
+    async def run() -> None:
+        client = producer(bootstrap, linger_ms=5)
+        await client.start()
+        started = time.monotonic()
+        try:
+            for done in range(0, len(items), chunk):
+                part = items[done:done + chunk]
+                await produce_all(client, (OutputRecord(topics.LISTINGS_RAW.name, i.key, i.value) for i in part))
+                if rate:
+                    await asyncio.sleep(max(0.0, (done + len(part)) / rate - (time.monotonic() - started)))
+        finally:
+            await client.stop()
+    asyncio.run(run())
+
+
 class OutputMeter:
     """Counts records arriving on topics by polling their end offsets.
 

@@ -1,0 +1,168 @@
+"""Fault scenarios on a real broker: is every listing still decided, and how many twice?
+
+Each scenario gets a fresh broker, publishes a known set of listings, runs two
+workers in one consumer group, injects its fault mid-stream, and reconciles
+the outputs by listing id: ``lost`` (neither a decision nor a dead letter),
+``duplicate_decisions`` (extra records with a decision id already seen; allowed
+under at-least-once, and recognisable by that id) and ``recovery_s`` (from the
+fault to the last listing accounted for).
+
+    python -m benchmarks.faults --json reports/faults.json [--scenarios worker_kill,poison_mix]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agents.demo import collect
+from agents.kafka import create_topics, wait_for_group
+from agents.processes import spawned, worker_command
+from benchmarks.common import benchmark_parser, publish_items, write_report
+from pipeline.broker import LocalBroker
+from pipeline.generator import ListingGenerator, Mix
+from pipeline.report import Reconciliation
+from pipeline.settings import Settings
+
+Fault = Callable[[str, list[subprocess.Popen[bytes]], Path], None]
+
+
+def _env(bootstrap: str, group: str) -> dict[str, str]:
+    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group,
+            "COUNTERSCAN_APP_ID": f"{group}-app", "COUNTERSCAN_ROLES": "scan"}
+
+
+def _start(bootstrap: str, group: str, log_dir: Path) -> subprocess.Popen[bytes]:
+    log = open(log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
+    return subprocess.Popen(worker_command(), env={**os.environ, **_env(bootstrap, group)}, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def worker_kill(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    workers[0].send_signal(signal.SIGKILL)
+    workers[0].wait(10)
+    workers.append(_start(bootstrap, workers_group(workers), log_dir))
+
+
+def worker_term(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    started = time.monotonic()
+    workers[0].send_signal(signal.SIGTERM)
+    code = workers[0].wait(60)
+    FAULT_NOTES["term_exit_code"] = code
+    FAULT_NOTES["term_exit_s"] = round(time.monotonic() - started, 2)
+
+
+def rebalance_storm(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    group = workers_group(workers)
+    for _ in range(3):
+        extra = _start(bootstrap, group, log_dir)
+        workers.append(extra)
+        time.sleep(3)
+        extra.send_signal(signal.SIGTERM)
+        extra.wait(60)
+        time.sleep(1)
+
+
+def poison_mix(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    """No fault beyond the input itself: 10 % of the records are malformed."""
+
+
+SCENARIOS: dict[str, tuple[Fault, Mix]] = {
+    "worker_kill": (worker_kill, Mix()),
+    "worker_term": (worker_term, Mix()),
+    "rebalance_storm": (rebalance_storm, Mix()),
+    "poison_mix": (poison_mix, Mix(malformed=0.10)),
+}
+FAULT_NOTES: dict[str, Any] = {}
+_GROUPS: dict[int, str] = {}
+
+
+def workers_group(workers: list[subprocess.Popen[bytes]]) -> str:
+    return _GROUPS[id(workers)]
+
+
+def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, Any]:
+    fault, mix = SCENARIOS[name]
+    FAULT_NOTES.clear()
+    broker = LocalBroker(Settings.load())
+    handle = broker.start()
+    try:
+        bootstrap, group = handle.bootstrap_servers, f"fault-{uuid.uuid4().hex[:6]}"
+        asyncio.run(create_topics(bootstrap))
+        items = ListingGenerator(seed, id_prefix=f"{name}-", mix=mix).take(listings)
+        reconciliation = Reconciliation({i.listing_id for i in items})
+        with tempfile.TemporaryDirectory() as scratch, \
+                spawned([worker_command(), worker_command()], _env(bootstrap, group), Path(scratch)) as workers:
+            _GROUPS[id(workers)] = group
+            asyncio.run(wait_for_group(bootstrap, group, 2, alive=lambda: all(w.poll() is None for w in workers)))
+            # listings keep arriving while the fault happens: published at a steady rate in the background
+            feeder = threading.Thread(target=publish_items, args=(bootstrap, items, rate), daemon=True)
+            feeder.start()
+            # wait until a third is decided (a throwaway tally: the final one re-reads from the start)
+            asyncio.run(collect(bootstrap, _Until(Reconciliation(reconciliation.expected), listings // 3),
+                                stall_timeout_s=120))
+            fault_at = time.monotonic()
+            fault(bootstrap, workers, Path(scratch))
+            feeder.join()
+            done_at = asyncio.run(collect(bootstrap, reconciliation, stall_timeout_s=120))
+            for extra in workers[2:]:
+                if extra.poll() is None:
+                    extra.terminate()
+                    extra.wait(60)
+        summary = reconciliation.summary()
+        return {
+            "listings_in": summary["listings_in"], "decided": summary["decisions"],
+            "deadlettered": summary["deadletter"], "lost": summary["lost"],
+            "duplicate_decisions": summary["duplicates"], "recovery_s": round(done_at - fault_at, 2),
+            **FAULT_NOTES,
+        }
+    finally:
+        broker.stop()
+
+
+class _Until(Reconciliation):
+    """A reconciliation that counts as complete once ``enough`` listings are accounted for."""
+
+    def __init__(self, full: Reconciliation, enough: int) -> None:
+        super().__init__(full.expected, full.decided, full.deadlettered, full.decision_ids, full.duplicates)
+        self.full, self.enough = full, enough
+
+    def add_decision(self, decision: dict[str, Any]) -> None:
+        self.full.add_decision(decision)
+
+    def add_deadletter(self, record: dict[str, Any]) -> None:
+        self.full.add_deadletter(record)
+
+    @property
+    def complete(self) -> bool:
+        return self.full.accounted >= self.enough
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = benchmark_parser(__doc__, seed=61)
+    parser.add_argument("--listings", type=int, default=50_000, help="listings per scenario (default 50000)")
+    parser.add_argument("--rate", type=float, default=5000.0,
+                        help="listings published per second while the fault happens (default 5000)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = {}
+    for name in args.scenarios.split(","):
+        print(f"{name} ...", file=sys.stderr)
+        report[name] = run_scenario(name, args.listings, args.seed, args.rate)
+    rows = [(f"{name}: {key}", value) for name, result in report.items() for key, value in result.items()]
+    write_report(report, args.json, rows)
+    return 0 if all(r["lost"] == 0 for r in report.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
