@@ -19,8 +19,9 @@ from agents.processes import spawned, worker_command
 from agents.produce import publish
 from pipeline import topics
 from pipeline.broker import BrokerHandle, LocalBroker
+from pipeline.evaluation import evaluate
 from pipeline.generator import ListingGenerator
-from pipeline.report import Reconciliation, quality
+from pipeline.report import Reconciliation
 from pipeline.settings import Settings
 
 STALL_TIMEOUT_S = 120.0
@@ -91,7 +92,8 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
         throughput_per_s=round(len(sent) / max(finished - first_sent, 1e-9), 1),
         workers=worker_count,
         broker=broker,
-        quality=quality(reconciliation.decided.values(), labels),
+        quality={k: v for k, v in evaluate(reconciliation.decided.values(), labels).items()
+                 if k.endswith(("precision", "recall", "share"))},
     )
     if crashed or report["lost"]:
         report["worker_logs"] = logs

@@ -8,7 +8,6 @@ extra records carrying a decision id already seen (at-least-once redelivery).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,27 +56,3 @@ class Reconciliation:
             "routes": dict(sorted(Counter(self.decided[i]["route"] for i in decided).items())),
             "deadletter_reasons": dict(sorted(Counter(self.deadlettered[i] for i in self.expected & self.deadlettered.keys()).items())),
         }
-
-
-def quality(decisions: Iterable[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
-    """Precision of takedowns and recall of everything flagged, against ground truth."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for decision in decisions:
-        label = labels.get(decision["listing_id"])
-        if label in ("counterfeit", "genuine"):
-            counts[(label, decision["route"])] += 1
-    counterfeits = sum(v for (label, _), v in counts.items() if label == "counterfeit")
-    takedowns = counts[("counterfeit", "takedown")] + counts[("genuine", "takedown")]
-    flagged = takedowns + counts[("counterfeit", "review")] + counts[("genuine", "review")]
-    caught = counts[("counterfeit", "takedown")] + counts[("counterfeit", "review")]
-    return {
-        "takedown_precision": _ratio(counts[("counterfeit", "takedown")], takedowns),
-        "takedown_recall": _ratio(counts[("counterfeit", "takedown")], counterfeits),
-        "flagged_precision": _ratio(caught, flagged),
-        "flagged_recall": _ratio(caught, counterfeits),
-        "review_share": _ratio(counts[("counterfeit", "review")] + counts[("genuine", "review")], sum(counts.values())),
-    }
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None

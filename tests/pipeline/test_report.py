@@ -1,4 +1,4 @@
-from pipeline.report import Reconciliation, quality
+from pipeline.report import Reconciliation
 
 
 def decision(listing_id, route="clear", decision_id=None):
@@ -17,12 +17,3 @@ def test_lost_duplicates_and_routes():
     assert summary["decisions"] == 2 and summary["deadletter"] == 1
     assert summary["routes"] == {"clear": 1, "takedown": 1}
     assert not rec.complete
-
-
-def test_quality_against_labels():
-    decisions = [decision("c1", "takedown"), decision("c2", "review"), decision("c3", "clear"),
-                 decision("g1", "takedown"), decision("g2", "clear")]
-    labels = {"c1": "counterfeit", "c2": "counterfeit", "c3": "counterfeit", "g1": "genuine", "g2": "genuine"}
-    q = quality(decisions, labels)
-    assert q["takedown_precision"] == 0.5
-    assert q["flagged_recall"] == round(2 / 3, 4)
