@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -140,10 +141,26 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
         return supervise(args.processes, settings.web_port, settings.metrics_port)
 
+    from agents.kafka import await_broker, client_security, resolve_bootstrap
+
+    signal.signal(signal.SIGTERM, _stop_waiting)  # until Faust installs its own handlers
+    try:
+        await_broker(resolve_bootstrap(settings), client_security(settings))
+    except _StopWaiting:
+        return 0
+
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0
+
+
+class _StopWaiting(Exception):
+    """SIGTERM while waiting for the broker: nothing started, so nothing to drain."""
+
+
+def _stop_waiting(_signum: int, _frame: object) -> None:
+    raise _StopWaiting
 
 
 def run_broker(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -11,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
-from pipeline.broker import BrokerError, read_state
+from pipeline.broker import BrokerError, broker_metadata, read_state
 from pipeline.settings import Settings
 from pipeline.topics import ALL_TOPICS, TopicSpec
 
@@ -51,6 +52,33 @@ def faust_credentials(settings: Settings) -> object | None:
         return faust.SASLCredentials(username=settings.sasl_username, password=settings.sasl_password,
                                      mechanism=settings.sasl_mechanism, ssl_context=context)
     return faust.SSLCredentials(context)
+
+
+def await_broker(bootstrap_servers: str, security: dict[str, object], max_delay_s: float = 30.0) -> None:
+    """Block until the cluster answers Metadata, retrying with backoff and one clear log line a try.
+
+    A worker may well start before Kafka (a node reboot, compose bringing both up); it should
+    wait, not crash with a stack trace."""
+    delay, attempt = 1.0, 1
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # the refused connections are what this loop reports, once
+    try:
+        while True:
+            try:
+                if asyncio.run(broker_metadata(bootstrap_servers, 5.0, **security)) > 0:
+                    if attempt > 1:
+                        log.warning("Kafka at %s answers; starting", bootstrap_servers)
+                    return
+                problem = "no brokers in the Metadata answer"
+            except Exception as exc:  # refused, timed out, name not resolved: all mean "not yet"
+                problem = str(exc) or type(exc).__name__
+            log.warning("waiting for Kafka at %s (attempt %d: %s); next try in %.0f s",
+                        bootstrap_servers, attempt, problem, delay)
+            time.sleep(delay)
+            delay, attempt = min(delay * 2, max_delay_s), attempt + 1
+    finally:
+        quiet.setLevel(level)
 
 
 def resolve_bootstrap(settings: Settings) -> str:

@@ -91,9 +91,11 @@ def _die_with_parent() -> None:
 class LocalBroker:
     """Formats storage, starts the JVM, waits for Metadata, stops it cleanly."""
 
-    def __init__(self, settings: Settings, *, data_dir: Path | None = None, ephemeral: bool = True) -> None:
+    def __init__(self, settings: Settings, *, data_dir: Path | None = None, ephemeral: bool = True,
+                 port: int | None = None) -> None:
         self.settings = settings
         self.ephemeral = ephemeral
+        self.port = port
         self._own_data_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="counterscan-kafka-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -110,7 +112,7 @@ class LocalBroker:
         ]
 
     def _write_config(self) -> Path:
-        broker_port, controller_port = free_port(), free_port()
+        broker_port, controller_port = self.port or free_port(), free_port()
         while controller_port == broker_port:
             controller_port = free_port()
         template = Template((KAFKA_DEPLOY_DIR / "server.properties.template").read_text())
@@ -201,11 +203,11 @@ def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
         return False
 
 
-async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0) -> int:
+async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **security: object) -> int:
     """Number of brokers a Metadata request returns; raises if none answer."""
     from aiokafka.client import AIOKafkaClient
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000))
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000), **security)
     try:
         await asyncio.wait_for(client.bootstrap(), timeout_s)
         return len(client.cluster.brokers())

@@ -1,0 +1,56 @@
+"""A worker that starts before Kafka waits with a clear log line, then works; SIGTERM while waiting exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+from agents.kafka import create_topics
+from agents.testing import produce, read_until, running_worker
+from pipeline import topics
+from pipeline.broker import LocalBroker, free_port
+from pipeline.settings import Settings
+from pipeline.testing import listing
+
+
+def wait_for_line(log: Path, text: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        content = log.read_text(errors="replace") if log.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.3)
+    return log.read_text(errors="replace") if log.exists() else ""
+
+
+def test_worker_waits_for_a_late_broker_then_decides(tmp_path: Path):
+    port = free_port()
+    bootstrap = f"127.0.0.1:{port}"
+    with running_worker(bootstrap, tmp_path, scan_group_id=f"late-{uuid.uuid4().hex[:6]}") as worker:
+        content = wait_for_line(tmp_path / "process-0.log", "waiting for Kafka")
+        assert "waiting for Kafka at " + bootstrap in content
+        assert "Traceback" not in content and worker.poll() is None
+        broker = LocalBroker(Settings.load(), port=port)
+        broker.start()
+        try:
+            asyncio.run(create_topics(bootstrap))
+            item = listing(listing_id=f"late-{uuid.uuid4().hex[:6]}")
+            asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(item["listing_id"].encode(), orjson.dumps(item))]))
+            records = asyncio.run(read_until(bootstrap, [topics.DECISIONS.name],
+                                             lambda rs: any(r["listing_id"] == item["listing_id"] for _, _, r in rs), 120))
+            assert any(r["listing_id"] == item["listing_id"] for _, _, r in records)
+        finally:
+            broker.stop()
+
+
+def test_sigterm_while_waiting_exits_cleanly(tmp_path: Path):
+    with running_worker(f"127.0.0.1:{free_port()}", tmp_path) as worker:
+        wait_for_line(tmp_path / "process-0.log", "waiting for Kafka")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(20) == 0
+        assert "Traceback" not in (tmp_path / "process-0.log").read_text()
