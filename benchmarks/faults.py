@@ -73,6 +73,14 @@ def rebalance_storm(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_
         time.sleep(1)
 
 
+def broker_restart(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    """A clean stop and, after recovering, a SIGKILL of the JVM; each time back on the same data."""
+    broker = CURRENT_BROKER[0]
+    broker.restart(kill=False, down_s=3.0)
+    time.sleep(5.0)
+    broker.restart(kill=True, down_s=3.0)
+
+
 def poison_mix(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
     """No fault beyond the input itself: 10 % of the records are malformed."""
 
@@ -82,7 +90,9 @@ SCENARIOS: dict[str, tuple[Fault, Mix]] = {
     "worker_term": (worker_term, Mix()),
     "rebalance_storm": (rebalance_storm, Mix()),
     "poison_mix": (poison_mix, Mix(malformed=0.10)),
+    "broker_restart": (broker_restart, Mix()),
 }
+CURRENT_BROKER: list[LocalBroker] = []
 FAULT_NOTES: dict[str, Any] = {}
 _GROUPS: dict[int, str] = {}
 
@@ -96,6 +106,7 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
     FAULT_NOTES.clear()
     broker = LocalBroker(Settings.load())
     handle = broker.start()
+    CURRENT_BROKER[:] = [broker]
     try:
         bootstrap, group = handle.bootstrap_servers, f"fault-{uuid.uuid4().hex[:6]}"
         asyncio.run(create_topics(bootstrap))

@@ -132,14 +132,29 @@ class LocalBroker:
         )
         if fmt.returncode != 0:
             raise BrokerError(f"formatting KRaft storage failed:\n{fmt.stdout}\n{fmt.stderr}")
-        log = open(self.data_dir / "broker.out", "wb")
-        self.process = subprocess.Popen(
-            self._java_command("kafka.Kafka", str(config)),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if self.ephemeral else None,
-        )
-        log.close()
+        self._config = config
+        return self._launch(timeout_s)
+
+    def restart(self, kill: bool = False, down_s: float = 0.0, timeout_s: float = 90.0) -> BrokerHandle:
+        """Stop the JVM (cleanly, or SIGKILL) and start it again on the same data and ports."""
+        if self.process is not None:
+            if kill:
+                self.process.kill()
+                self.process.wait(30)
+            else:
+                terminate(self.process.pid, 30.0, self.process)
+            self.process = None
+        time.sleep(down_s)
+        return self._launch(timeout_s)
+
+    def _launch(self, timeout_s: float) -> BrokerHandle:
+        with open(self.data_dir / "broker.out", "ab") as log:
+            self.process = subprocess.Popen(
+                self._java_command("kafka.Kafka", str(self._config)),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if self.ephemeral else None,
+            )
         try:
             wait_until_ready(self._bootstrap, timeout_s, self.process)
         except BaseException:

@@ -7,7 +7,7 @@ import pytest
 from benchmarks.faults import run_scenario
 
 
-@pytest.mark.parametrize("scenario", ["worker_kill", "worker_term", "poison_mix"])
+@pytest.mark.parametrize("scenario", ["worker_kill", "worker_term", "poison_mix", "broker_restart"])
 def test_no_listing_is_lost(scenario: str):
     result = run_scenario(scenario, listings=6000, seed=62, rate=1500.0)
     assert result["listings_in"] == 6000
