@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,27 @@ from pipeline.generator import ListingGenerator, Mix
 from pipeline.report import Reconciliation
 from pipeline.settings import Settings
 
-Fault = Callable[[str, list[subprocess.Popen[bytes]], Path], None]
+
+@dataclass
+class Stage:
+    """What a fault can act on: the broker, the group's workers, and a place for its own figures."""
+
+    broker: LocalBroker
+    bootstrap: str
+    group: str
+    workers: list[subprocess.Popen[bytes]]
+    log_dir: Path
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
+        worker = subprocess.Popen(worker_command(), env={**os.environ, **_env(self.bootstrap, self.group)},
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers.append(worker)
+        return worker
+
+
+Fault = Callable[[Stage], None]
 
 
 def _env(bootstrap: str, group: str) -> dict[str, str]:
@@ -42,46 +63,36 @@ def _env(bootstrap: str, group: str) -> dict[str, str]:
             "COUNTERSCAN_APP_ID": f"{group}-app", "COUNTERSCAN_ROLES": "scan"}
 
 
-def _start(bootstrap: str, group: str, log_dir: Path) -> subprocess.Popen[bytes]:
-    log = open(log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
-    return subprocess.Popen(worker_command(), env={**os.environ, **_env(bootstrap, group)}, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+def worker_kill(stage: Stage) -> None:
+    stage.workers[0].send_signal(signal.SIGKILL)
+    stage.workers[0].wait(10)
+    stage.add_worker()
 
 
-def worker_kill(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
-    workers[0].send_signal(signal.SIGKILL)
-    workers[0].wait(10)
-    workers.append(_start(bootstrap, workers_group(workers), log_dir))
-
-
-def worker_term(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+def worker_term(stage: Stage) -> None:
     started = time.monotonic()
-    workers[0].send_signal(signal.SIGTERM)
-    code = workers[0].wait(60)
-    FAULT_NOTES["term_exit_code"] = code
-    FAULT_NOTES["term_exit_s"] = round(time.monotonic() - started, 2)
+    stage.workers[0].send_signal(signal.SIGTERM)
+    stage.notes["term_exit_code"] = stage.workers[0].wait(60)
+    stage.notes["term_exit_s"] = round(time.monotonic() - started, 2)
 
 
-def rebalance_storm(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
-    group = workers_group(workers)
+def rebalance_storm(stage: Stage) -> None:
     for _ in range(3):
-        extra = _start(bootstrap, group, log_dir)
-        workers.append(extra)
+        extra = stage.add_worker()
         time.sleep(3)
         extra.send_signal(signal.SIGTERM)
         extra.wait(60)
         time.sleep(1)
 
 
-def broker_restart(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+def broker_restart(stage: Stage) -> None:
     """A clean stop and, after recovering, a SIGKILL of the JVM; each time back on the same data."""
-    broker = CURRENT_BROKER[0]
-    broker.restart(kill=False, down_s=3.0)
+    stage.broker.restart(kill=False, down_s=3.0)
     time.sleep(5.0)
-    broker.restart(kill=True, down_s=3.0)
+    stage.broker.restart(kill=True, down_s=3.0)
 
 
-def poison_mix(bootstrap: str, workers: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+def poison_mix(stage: Stage) -> None:
     """No fault beyond the input itself: 10 % of the records are malformed."""
 
 
@@ -92,21 +103,12 @@ SCENARIOS: dict[str, tuple[Fault, Mix]] = {
     "poison_mix": (poison_mix, Mix(malformed=0.10)),
     "broker_restart": (broker_restart, Mix()),
 }
-CURRENT_BROKER: list[LocalBroker] = []
-FAULT_NOTES: dict[str, Any] = {}
-_GROUPS: dict[int, str] = {}
-
-
-def workers_group(workers: list[subprocess.Popen[bytes]]) -> str:
-    return _GROUPS[id(workers)]
 
 
 def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, Any]:
     fault, mix = SCENARIOS[name]
-    FAULT_NOTES.clear()
     broker = LocalBroker(Settings.load())
     handle = broker.start()
-    CURRENT_BROKER[:] = [broker]
     try:
         bootstrap, group = handle.bootstrap_servers, f"fault-{uuid.uuid4().hex[:6]}"
         asyncio.run(create_topics(bootstrap))
@@ -114,7 +116,7 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
         reconciliation = Reconciliation({i.listing_id for i in items})
         with tempfile.TemporaryDirectory() as scratch, \
                 spawned([worker_command(), worker_command()], _env(bootstrap, group), Path(scratch)) as workers:
-            _GROUPS[id(workers)] = group
+            stage = Stage(broker, bootstrap, group, workers, Path(scratch))
             asyncio.run(wait_for_group(bootstrap, group, 2, alive=lambda: all(w.poll() is None for w in workers)))
             # listings keep arriving while the fault happens: published at a steady rate in the background
             feeder = threading.Thread(target=publish_items, args=(bootstrap, items, rate), daemon=True)
@@ -123,7 +125,7 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
             asyncio.run(collect(bootstrap, _Until(Reconciliation(reconciliation.expected), listings // 3),
                                 stall_timeout_s=120))
             fault_at = time.monotonic()
-            fault(bootstrap, workers, Path(scratch))
+            fault(stage)
             feeder.join()
             done_at = asyncio.run(collect(bootstrap, reconciliation, stall_timeout_s=120))
             for extra in workers[2:]:
@@ -135,7 +137,7 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
             "listings_in": summary["listings_in"], "decided": summary["decisions"],
             "deadlettered": summary["deadletter"], "lost": summary["lost"],
             "duplicate_decisions": summary["duplicates"], "recovery_s": round(done_at - fault_at, 2),
-            **FAULT_NOTES,
+            **stage.notes,
         }
     finally:
         broker.stop()
