@@ -35,8 +35,6 @@ class NormalizedListing(NamedTuple):
     url: str | None
     seller_id: str
     seller_age_days: float  # NaN when the marketplace did not say
-    seller_rating: float  # NaN when absent
-    seller_feedback_count: int
     category: str
     price_usd: float
     quantity: int
@@ -44,7 +42,6 @@ class NormalizedListing(NamedTuple):
     text: str  # title, declared brand and description head as written: what brand matching reads
     declared_brand: str | None
     image_phashes: tuple[str, ...]  # 16 hex digits each, as the contract has them
-    observed_at: datetime
     observed_at_text: str
 
 
@@ -104,8 +101,6 @@ def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -
         get("url"),
         seller["id"],
         seller_age_days(seller, observed_at),
-        float(seller.get("rating", math.nan)),
-        int(seller.get("feedback_count", 0)),
         canonical_category(get("category")),
         float(price["amount"]) * rates[price["currency"]],
         int(get("quantity", 1)),
@@ -113,6 +108,5 @@ def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -
         _matching_text(get("title"), declared, get("description")),
         declared,
         tuple(get("image_phashes", ())),
-        observed_at,
         observed_text,
     )

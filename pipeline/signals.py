@@ -49,7 +49,6 @@ SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("ships_from_risk", "flag"),
     SignalSpec("authorized_seller", "flag"),
 )
-SIGNAL_INDEX = {spec.name: i for i, spec in enumerate(SIGNALS)}
 
 
 @dataclass(frozen=True, slots=True)
