@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
-from pipeline.broker import BrokerError, broker_metadata, read_state
+from pipeline.broker import BrokerError, metadata_problem, read_state
 from pipeline.settings import Settings
 from pipeline.topics import ALL_TOPICS, TopicSpec
 
@@ -60,25 +60,13 @@ def await_broker(bootstrap_servers: str, security: dict[str, object], max_delay_
     A worker may well start before Kafka (a node reboot, compose bringing both up); it should
     wait, not crash with a stack trace."""
     delay, attempt = 1.0, 1
-    quiet = logging.getLogger("aiokafka")
-    level = quiet.level
-    quiet.setLevel(logging.CRITICAL)  # the refused connections are what this loop reports, once
-    try:
-        while True:
-            try:
-                if asyncio.run(broker_metadata(bootstrap_servers, 5.0, **security)) > 0:
-                    if attempt > 1:
-                        log.warning("Kafka at %s answers; starting", bootstrap_servers)
-                    return
-                problem = "no brokers in the Metadata answer"
-            except Exception as exc:  # refused, timed out, name not resolved: all mean "not yet"
-                problem = str(exc) or type(exc).__name__
-            log.warning("waiting for Kafka at %s (attempt %d: %s); next try in %.0f s",
-                        bootstrap_servers, attempt, problem, delay)
-            time.sleep(delay)
-            delay, attempt = min(delay * 2, max_delay_s), attempt + 1
-    finally:
-        quiet.setLevel(level)
+    while (problem := metadata_problem(bootstrap_servers, 5.0, **security)) is not None:
+        log.warning("waiting for Kafka at %s (attempt %d: %s); next try in %.0f s",
+                    bootstrap_servers, attempt, problem, delay)
+        time.sleep(delay)
+        delay, attempt = min(delay * 2, max_delay_s), attempt + 1
+    if attempt > 1:
+        log.warning("Kafka at %s answers; starting", bootstrap_servers)
 
 
 def resolve_bootstrap(settings: Settings) -> str:

@@ -230,29 +230,35 @@ async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **secu
         await client.close()
 
 
-def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
+def metadata_problem(bootstrap_servers: str, timeout_s: float, **security: object) -> str | None:
+    """None when the cluster answers Metadata with a broker, else what went wrong.
+
+    aiokafka logs every refused connection itself; those are expected while a
+    broker boots, so they are silenced here and the caller reports the problem once."""
     quiet = logging.getLogger("aiokafka")
     previous_level = quiet.level
-    quiet.setLevel(logging.CRITICAL)  # refused connections are expected while the JVM boots
+    quiet.setLevel(logging.CRITICAL)
     try:
-        _poll_until_ready(bootstrap_servers, deadline, process)
+        if asyncio.run(broker_metadata(bootstrap_servers, timeout_s, **security)) > 0:
+            return None
+        return "no brokers in the Metadata answer"
+    except Exception as exc:  # refused, timed out, name not resolved: all mean "not yet"
+        return str(exc) or type(exc).__name__
     finally:
         quiet.setLevel(previous_level)
 
 
-def _poll_until_ready(bootstrap_servers: str, deadline: float, process: subprocess.Popen[bytes] | None) -> None:
-    last_error: Exception | None = None
+def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    problem = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise BrokerError(f"the broker exited with code {process.returncode} during start-up")
-        try:
-            if asyncio.run(broker_metadata(bootstrap_servers, 2.0)) > 0:
-                return
-        except Exception as exc:  # not up yet: connection refused, timeouts
-            last_error = exc
+        problem = metadata_problem(bootstrap_servers, 2.0)
+        if problem is None:
+            return
         time.sleep(0.3)
-    raise BrokerError(f"no Metadata answer from {bootstrap_servers} in time: {last_error}")
+    raise BrokerError(f"no Metadata answer from {bootstrap_servers} in time: {problem}")
 
 
 # --- a detached broker for `counterscan broker start|stop|status` -----------------------
@@ -291,7 +297,4 @@ def detached_status(settings: Settings) -> tuple[BrokerHandle | None, bool]:
     handle = read_state(settings)
     if handle is None or not _alive(handle.pid, None):
         return handle, False
-    try:
-        return handle, asyncio.run(broker_metadata(handle.bootstrap_servers, 3.0)) > 0
-    except Exception:
-        return handle, False
+    return handle, metadata_problem(handle.bootstrap_servers, 3.0) is None
