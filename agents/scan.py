@@ -30,13 +30,13 @@ from mode import Service
 from agents.followers import CompactedTopicFollower
 from agents.kafka import client_security, reader
 from agents.kafka import producer as make_producer
-from agents.produce_batch import enqueue
+from agents.produce_batch import enqueue, produce_all
 from pipeline import topics
 from pipeline.metrics import Metrics
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
 from pipeline.reputation import ReputationBook, SellerReputation
-from pipeline.scanner import BatchResult, InputRecord, Scanner
+from pipeline.scanner import BatchResult, InputRecord, OutputRecord, Scanner
 from pipeline.settings import Settings
 from pipeline.validation import Rejection
 
@@ -71,6 +71,7 @@ class ListingScanService(Service):
         # (acknowledgements, offsets to commit, records, their produce timestamps) per scanned batch
         self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], int, list[int]]] = deque()
         self.processed = 0
+        self._reports: set[asyncio.Task[None]] = set()
         self.security = client_security(settings)
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.security),
@@ -103,9 +104,21 @@ class ListingScanService(Service):
             self.reputation.put(SellerReputation.from_dict(orjson.loads(value)))
 
     def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
+        """Send a report from a synchronous state handler; the task is kept until the broker
+        acknowledges, and a refusal is logged rather than lost with an unreferenced task."""
         producer = getattr(self, "producer", None)
-        if producer is not None:
-            asyncio.get_running_loop().create_task(producer.send(topic, value, key=key))
+        if producer is None:
+            return
+
+        async def send() -> None:
+            try:
+                await produce_all(producer, [OutputRecord(topic, key, value)])
+            except Exception:
+                log.exception("could not report to %s", topic)
+
+        task = asyncio.get_running_loop().create_task(send())
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
 
     async def on_start(self) -> None:
         settings = self.settings
