@@ -163,6 +163,16 @@ def _stop_waiting(_signum: int, _frame: object) -> None:
     raise _StopWaiting
 
 
+def _cluster(settings: Settings) -> str:
+    """The cluster a tool works on, probed once: one that is down or refuses the credentials
+    ends the tool with one line rather than a client's stack trace."""
+    from agents.kafka import check_broker, client_security, resolve_bootstrap
+
+    bootstrap = resolve_bootstrap(settings)
+    check_broker(bootstrap, client_security(settings))
+    return bootstrap
+
+
 def run_broker(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "start":
         handle = start_detached(settings)
@@ -182,14 +192,14 @@ def run_broker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_topics(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security, create_topics, resolve_bootstrap
+    from agents.kafka import client_security, create_topics
     from pipeline.topics import ALL_TOPICS
 
     if args.action == "list":
         for spec in ALL_TOPICS:
             print(f"{spec.name:<22} {spec.partitions:>3} partitions  key: {spec.key:<18} {spec.description}")
         return 0
-    outcome = asyncio.run(create_topics(resolve_bootstrap(settings), settings.replication_factor,
+    outcome = asyncio.run(create_topics(_cluster(settings), settings.replication_factor,
                                         security=client_security(settings)))
     for name, state in outcome.items():
         print(f"{name:<22} {state}")
@@ -197,7 +207,7 @@ def run_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security, resolve_bootstrap
+    from agents.kafka import client_security
     from agents.produce import publish
     from pipeline.generator import ListingGenerator, label_line
 
@@ -212,7 +222,7 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
                 truth.write(label_line(item))
         print(f"wrote {args.count} listings to {args.to_file}" + (f"; labels in {args.labels}" if args.labels else ""))
         return 0
-    sent = asyncio.run(publish(resolve_bootstrap(settings), ListingGenerator(args.seed), args.count,
+    sent = asyncio.run(publish(_cluster(settings), ListingGenerator(args.seed), args.count,
                                rate=args.rate, labels=args.labels, progress=not args.no_progress,
                                security=client_security(settings)))
     print(f"published {len(sent)} listings" + (f"; labels in {args.labels}" if args.labels else ""))
@@ -289,20 +299,19 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_status(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security, resolve_bootstrap
+    from agents.kafka import client_security
     from agents.operations import format_status, group_status
 
-    rows, members, state = asyncio.run(group_status(resolve_bootstrap(settings), settings.scan_group_id,
+    rows, members, state = asyncio.run(group_status(_cluster(settings), settings.scan_group_id,
                                                     client_security(settings)))
     print(format_status(rows, members, state, settings.scan_group_id))
     return 0
 
 
 def run_replay(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import resolve_bootstrap
     from agents.operations import replay
 
-    count = asyncio.run(replay(resolve_bootstrap(settings), settings, args.since, progress=not args.no_progress))
+    count = asyncio.run(replay(_cluster(settings), settings, args.since, progress=not args.no_progress))
     print(f"re-scored {count} listings produced since {args.since.isoformat()} (rules {settings.rules_version})")
     return 0
 

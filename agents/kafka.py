@@ -58,7 +58,9 @@ def await_broker(bootstrap_servers: str, security: dict[str, object], max_delay_
     """Block until the cluster answers Metadata, retrying with backoff and one clear log line a try.
 
     A worker may well start before Kafka (a node reboot, compose bringing both up); it should
-    wait, not crash with a stack trace."""
+    wait, not crash with a stack trace. A cluster that answers but refuses the credentials (or
+    whose certificate is not trusted) raises :class:`KafkaRefused` at once: waiting cannot fix
+    a wrong password, and a worker retrying forever looks alive while doing nothing."""
     delay, attempt = 1.0, 1
     while (problem := metadata_problem(bootstrap_servers, 5.0, **security)) is not None:
         log.warning("waiting for Kafka at %s (attempt %d: %s); next try in %.0f s",
@@ -67,6 +69,14 @@ def await_broker(bootstrap_servers: str, security: dict[str, object], max_delay_
         delay, attempt = min(delay * 2, max_delay_s), attempt + 1
     if attempt > 1:
         log.warning("Kafka at %s answers; starting", bootstrap_servers)
+
+
+def check_broker(bootstrap_servers: str, security: dict[str, object], timeout_s: float = 10.0) -> None:
+    """One Metadata probe before a tool's work, so a cluster that is down or refuses the
+    credentials ends the tool with one line instead of a client stack trace."""
+    problem = metadata_problem(bootstrap_servers, timeout_s, **security)
+    if problem is not None:
+        raise BrokerError(f"no Metadata answer from {bootstrap_servers}: {problem}")
 
 
 def resolve_bootstrap(settings: Settings) -> str:
@@ -161,9 +171,10 @@ async def partition_ids(bootstrap_servers: str, topic: str, security: dict[str, 
 
 
 async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, timeout_s: float = 60.0,
-                         alive: Callable[[], bool] = lambda: True) -> None:
+                         alive: Callable[[], bool] = lambda: True,
+                         security: dict[str, object] | None = None) -> None:
     """Until the group is Stable with ``members`` members: workers are in and partitions assigned."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(security or {}))
     await admin.start()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

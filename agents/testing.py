@@ -25,8 +25,9 @@ def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = Non
         yield proc
 
 
-async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
-    client = producer(bootstrap)
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
+                  security: dict[str, object] | None = None) -> None:
+    client = producer(bootstrap, **(security or {}))
     await client.start()
     try:
         await asyncio.gather(*[await client.send(topic, value, key=key) for key, value in records])
@@ -35,9 +36,10 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, 
 
 
 async def read_until(bootstrap: str, topics: list[str], done: Callable[[list[tuple[str, bytes | None, dict[str, Any]]]], bool],
-                     timeout_s: float = 60.0) -> list[tuple[str, bytes | None, dict[str, Any]]]:
+                     timeout_s: float = 60.0, security: dict[str, object] | None = None,
+                     ) -> list[tuple[str, bytes | None, dict[str, Any]]]:
     """Every record of the topics from the beginning, until ``done(records)`` or the timeout."""
-    consumer = reader(bootstrap, *topics)
+    consumer = reader(bootstrap, *topics, **(security or {}))
     await consumer.start()
     seen: list[tuple[str, bytes | None, dict[str, Any]]] = []
     deadline = time.monotonic() + timeout_s

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -37,6 +38,44 @@ class BrokerError(RuntimeError):
     """The local broker could not be installed, started or reached."""
 
 
+class KafkaRefused(BrokerError):
+    """Kafka answered but refused the client's credentials, or the client refused the broker's
+    certificate: a configuration error that no amount of waiting fixes."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaslSslListener:
+    """A client listener like a secured production cluster's: TLS, then SCRAM-SHA-512.
+
+    The SCRAM user is written into the cluster metadata when storage is formatted,
+    so it exists before the broker answers its first request. Inter-broker and
+    controller traffic stay on PLAINTEXT, on 127.0.0.1 only."""
+
+    username: str
+    password: str
+    keystore: Path  # PKCS12 holding the broker's key and its certificate for 127.0.0.1
+    keystore_password: str
+    cafile: Path  # the CA that signed it; the launcher checks the listener with it before handing it out
+    port: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("username", "password", "keystore_password"):
+            value = getattr(self, name)
+            if not value or any(c in value for c in '"\\\n\r'):
+                raise ValueError(f"SASL_SSL listener {name} must be non-empty, without quotes, backslashes or newlines")
+
+    def client_security(self) -> dict[str, object]:
+        """aiokafka options that authenticate as the listener's SCRAM user."""
+        return {
+            "security_protocol": "SASL_SSL", "ssl_context": ssl.create_default_context(cafile=str(self.cafile)),
+            "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+        }
+
+    def __repr__(self) -> str:  # never print the passwords
+        return f"SaslSslListener(username={self.username!r}, keystore={str(self.keystore)!r}, port={self.port!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerHandle:
     """Where a running local broker lives; written to the state file for ``broker stop``."""
@@ -45,6 +84,7 @@ class BrokerHandle:
     bootstrap_servers: str
     data_dir: str
     version: str
+    sasl_ssl_bootstrap_servers: str | None = None  # only when a SASL_SSL listener was asked for
 
     @property
     def log_file(self) -> Path:
@@ -75,6 +115,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def distinct_ports(*fixed: int | None) -> list[int]:
+    """One port per listener: the given ones as they are, free ones for the rest, no two alike."""
+    taken = {port for port in fixed if port}
+    ports = []
+    for port in fixed:
+        if not port:
+            port = free_port()
+            while port in taken:
+                port = free_port()
+            taken.add(port)
+        ports.append(port)
+    return ports
+
+
+def sasl_ssl_settings(listener: SaslSslListener) -> str:
+    """Broker properties of the SASL_SSL listener, all scoped to it by the listener.name prefix."""
+    prefix = "listener.name.sasl_ssl."
+    return "\n".join([
+        "# clients: TLS with the broker's PKCS12 keystore, then SCRAM-SHA-512",
+        f"{prefix}sasl.enabled.mechanisms=SCRAM-SHA-512",
+        f"{prefix}scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        f"{prefix}ssl.keystore.type=PKCS12",
+        f"{prefix}ssl.keystore.location={listener.keystore}",
+        f"{prefix}ssl.keystore.password={listener.keystore_password}",
+        f"{prefix}ssl.client.auth=none",
+    ]) + "\n"
+
+
 def new_cluster_id() -> str:
     """A Kafka Uuid in its base64 form (22 url-safe characters, never leading '-')."""
     while True:
@@ -92,10 +160,12 @@ class LocalBroker:
     """Formats storage, starts the JVM, waits for Metadata, stops it cleanly."""
 
     def __init__(self, settings: Settings, *, data_dir: Path | None = None, ephemeral: bool = True,
-                 port: int | None = None) -> None:
+                 port: int | None = None, sasl_ssl: SaslSslListener | None = None) -> None:
         self.settings = settings
         self.ephemeral = ephemeral
         self.port = port
+        self.sasl_ssl = sasl_ssl
+        self._sasl_ssl_bootstrap: str | None = None
         self._own_data_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="counterscan-kafka-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -112,22 +182,31 @@ class LocalBroker:
         ]
 
     def _write_config(self) -> Path:
-        broker_port, controller_port = self.port or free_port(), free_port()
-        while controller_port == broker_port:
-            controller_port = free_port()
+        broker_port, controller_port, sasl_ssl_port = distinct_ports(
+            self.port, None, self.sasl_ssl.port if self.sasl_ssl is not None else None)
         template = Template((KAFKA_DEPLOY_DIR / "server.properties.template").read_text())
         config = self.data_dir / "server.properties"
+        listener, listener_settings = "", ""
+        if self.sasl_ssl is not None:
+            listener = f",SASL_SSL://127.0.0.1:{sasl_ssl_port}"
+            listener_settings = sasl_ssl_settings(self.sasl_ssl)
+            self._sasl_ssl_bootstrap = f"127.0.0.1:{sasl_ssl_port}"
         config.write_text(template.substitute(
             broker_port=broker_port, controller_port=controller_port,
-            log_dir=self.data_dir / "log",
+            log_dir=self.data_dir / "log", sasl_ssl_listener=listener, sasl_ssl_settings=listener_settings,
         ))
         self._bootstrap = f"127.0.0.1:{broker_port}"
         return config
 
     def start(self, timeout_s: float = 90.0) -> BrokerHandle:
         config = self._write_config()
+        scram = []
+        if self.sasl_ssl is not None:
+            scram = ["--add-scram",
+                     f'SCRAM-SHA-512=[name="{self.sasl_ssl.username}",password="{self.sasl_ssl.password}"]']
         fmt = subprocess.run(
-            self._java_command("kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(config)),
+            self._java_command("kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(config),
+                               *scram),
             capture_output=True, text=True,
         )
         if fmt.returncode != 0:
@@ -157,10 +236,13 @@ class LocalBroker:
             )
         try:
             wait_until_ready(self._bootstrap, timeout_s, self.process)
+            if self.sasl_ssl is not None and self._sasl_ssl_bootstrap is not None:
+                wait_until_ready(self._sasl_ssl_bootstrap, timeout_s, self.process, self.sasl_ssl.client_security())
         except BaseException:
             self.stop()
             raise
-        self.handle = BrokerHandle(self.process.pid, self._bootstrap, str(self.data_dir), self._read_version())
+        self.handle = BrokerHandle(self.process.pid, self._bootstrap, str(self.data_dir), self._read_version(),
+                                   self._sasl_ssl_bootstrap)
         return self.handle
 
     def _read_version(self) -> str:
@@ -219,22 +301,57 @@ def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
 
 
 async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **security: object) -> int:
-    """Number of brokers a Metadata request returns; raises if none answer."""
-    from aiokafka.client import AIOKafkaClient
+    """Number of brokers a Metadata request returns; raises if no bootstrap server answers.
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000), **security)
-    try:
-        await asyncio.wait_for(client.bootstrap(), timeout_s)
-        return len(client.cluster.brokers())
-    finally:
-        await client.close()
+    Connects to each server itself rather than through ``AIOKafkaClient.bootstrap``,
+    which only logs why a server failed: here the cause must survive, because a
+    refused password means stop while a refused connection means wait."""
+    from aiokafka.conn import collect_hosts, create_conn
+    from aiokafka.protocol.metadata import MetadataRequest
+
+    failure: Exception = BrokerError(f"no bootstrap servers in {bootstrap_servers!r}")
+    for host, port, _family in collect_hosts(bootstrap_servers):
+        conn = None
+        try:
+            conn = await asyncio.wait_for(
+                create_conn(host, port, request_timeout_ms=int(timeout_s * 1000), **security), timeout_s)
+            response = await asyncio.wait_for(conn.send(MetadataRequest([])), timeout_s)
+            return len(response.brokers)
+        except Exception as exc:
+            cause = refusal(exc)
+            if cause is not None:
+                raise KafkaRefused(f"Kafka at {host}:{port} {cause}") from exc
+            failure = exc
+        finally:
+            if conn is not None:
+                conn.close()
+    raise failure
+
+
+def refusal(exc: BaseException) -> str | None:
+    """What was refused, when a failed connection is a refusal that retrying cannot change
+    (credentials or mechanism rejected, broker certificate not trusted); None when it may
+    just mean "not up yet" (refused or reset connections, timeouts, unresolved names)."""
+    from aiokafka import errors
+
+    if isinstance(exc, errors.SaslAuthenticationFailed):
+        return f"rejected the SASL authentication: {exc.args[0] if exc.args else exc.description}"
+    if isinstance(exc, (errors.UnsupportedSaslMechanismError, errors.IllegalSaslStateError,
+                        errors.AuthenticationFailedError, errors.AuthenticationMethodNotSupported)):
+        return f"rejected the SASL authentication: {exc}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = getattr(exc, "verify_message", None) or exc
+        return f"presented a TLS certificate that failed verification: {reason}"
+    return None
 
 
 def metadata_problem(bootstrap_servers: str, timeout_s: float, **security: object) -> str | None:
     """None when the cluster answers Metadata with a broker, else what went wrong.
 
-    aiokafka logs every refused connection itself; those are expected while a
-    broker boots, so they are silenced here and the caller reports the problem once."""
+    Raises :class:`KafkaRefused` when the cluster refuses the credentials (or its
+    certificate is not trusted): waiting cannot fix that. aiokafka logs every refused
+    connection itself; those are expected while a broker boots, so they are silenced
+    here and the caller reports the problem once."""
     quiet = logging.getLogger("aiokafka")
     previous_level = quiet.level
     quiet.setLevel(logging.CRITICAL)
@@ -242,19 +359,22 @@ def metadata_problem(bootstrap_servers: str, timeout_s: float, **security: objec
         if asyncio.run(broker_metadata(bootstrap_servers, timeout_s, **security)) > 0:
             return None
         return "no brokers in the Metadata answer"
+    except KafkaRefused:
+        raise
     except Exception as exc:  # refused, timed out, name not resolved: all mean "not yet"
         return str(exc) or type(exc).__name__
     finally:
         quiet.setLevel(previous_level)
 
 
-def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None,
+                     security: dict[str, object] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     problem = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise BrokerError(f"the broker exited with code {process.returncode} during start-up")
-        problem = metadata_problem(bootstrap_servers, 2.0)
+        problem = metadata_problem(bootstrap_servers, 2.0, **(security or {}))
         if problem is None:
             return
         time.sleep(0.3)

@@ -1,8 +1,11 @@
+import asyncio
 import ssl
 
 import pytest
+from aiokafka import errors
 
 from agents.kafka import client_security, faust_credentials
+from pipeline.broker import refusal
 from pipeline.settings import Settings
 
 
@@ -29,3 +32,29 @@ def test_sasl_without_credentials_is_refused_by_name():
         Settings.load(env={"COUNTERSCAN_SECURITY_PROTOCOL": "SASL_SSL"})
     with pytest.raises(ValueError, match="security_protocol"):
         Settings.load(env={"COUNTERSCAN_SECURITY_PROTOCOL": "TLS"})
+
+
+@pytest.mark.parametrize("error", [
+    errors.SaslAuthenticationFailed("Authentication failed during authentication due to invalid credentials"),
+    errors.UnsupportedSaslMechanismError("Kafka broker does not support SCRAM-SHA-512 sasl mechanism"),
+    errors.IllegalSaslStateError(),
+    ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate in certificate chain"),
+])
+def test_refused_credentials_or_certificates_are_final(error):
+    assert refusal(error) is not None
+
+
+@pytest.mark.parametrize("error", [
+    ConnectionRefusedError(111, "Connection refused"),
+    errors.KafkaConnectionError("Connection at 127.0.0.1:9092 closed"),
+    asyncio.TimeoutError(),
+    OSError(-2, "Name or service not known"),
+    errors.NodeNotReadyError("not ready"),
+])
+def test_a_broker_that_is_not_up_yet_is_worth_waiting_for(error):
+    assert refusal(error) is None
+
+
+def test_the_refusal_names_authentication_and_the_brokers_reason():
+    cause = refusal(errors.SaslAuthenticationFailed("invalid credentials with SASL mechanism SCRAM-SHA-512"))
+    assert "authentication" in cause and "invalid credentials" in cause
