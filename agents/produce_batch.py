@@ -10,15 +10,15 @@ one the Java client and ``send`` pick, so keyed order and co-partitioning hold.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 
+from pipeline.partitioning import default_partitions
 from pipeline.scanner import OutputRecord
-
-_PARTITIONER = DefaultPartitioner()
 
 
 async def produce_all(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -> int:
@@ -29,32 +29,41 @@ async def produce_all(producer: AIOKafkaProducer, records: Iterable[OutputRecord
 
 
 async def enqueue(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -> tuple[list[asyncio.Future[object]], int]:
-    """Hand every record to the producer; returns the futures of their acknowledgements."""
-    metadata = producer.client.cluster
-    builders: dict[tuple[str, int], object] = {}
-    pending: list[asyncio.Future[object]] = []
-    partitions: dict[str, tuple[list[int], list[int]]] = {}
-    timestamp = int(time.time() * 1000)
-    count = 0
+    """Hand every record to the producer; returns the futures of their acknowledgements.
+
+    Records keep their order within each partition, which is all Kafka orders."""
+    by_topic: dict[str, list[OutputRecord]] = {}
     for record in records:
-        topic = record.topic
-        if topic not in partitions:
-            await producer.client._wait_on_metadata(topic)  # noqa: SLF001 - what send() does too
-            partitions[topic] = (sorted(metadata.partitions_for_topic(topic)),
-                                 sorted(metadata.available_partitions_for_topic(topic)))
-        every, available = partitions[topic]
-        partition = _PARTITIONER(record.key, every, available)
-        slot = (topic, partition)
-        builder = builders.get(slot)
-        if builder is None:
-            builder = builders[slot] = producer.create_batch()
-        if builder.append(key=record.key, value=record.value, timestamp=timestamp) is None:
-            pending.append(await producer.send_batch(builder, topic, partition=partition))
-            builder = builders[slot] = producer.create_batch()
+        by_topic.setdefault(record.topic, []).append(record)
+    pending: list[asyncio.Future[object]] = []
+    timestamp = int(time.time() * 1000)
+    for topic, batch in by_topic.items():
+        await producer.client._wait_on_metadata(topic)  # noqa: SLF001 - what send() does too
+        metadata = producer.client.cluster
+        every = sorted(metadata.partitions_for_topic(topic))
+        available = sorted(metadata.available_partitions_for_topic(topic)) or every
+        builders: dict[int, BatchBuilder] = {}
+        for record, partition in zip(batch, _partitions(batch, every, available)):
+            builder = builders.get(partition)
+            if builder is None:
+                builder = builders[partition] = producer.create_batch()
             if builder.append(key=record.key, value=record.value, timestamp=timestamp) is None:
-                raise ValueError(f"a record for {topic} is larger than the producer's max_batch_size")
-        count += 1
-    for (topic, partition), builder in builders.items():
-        if builder.record_count():
-            pending.append(await producer.send_batch(builder, topic, partition=partition))
-    return pending, count
+                pending.append(await producer.send_batch(builder, topic, partition=partition))
+                builder = builders[partition] = producer.create_batch()
+                if builder.append(key=record.key, value=record.value, timestamp=timestamp) is None:
+                    raise ValueError(f"a record for {topic} is larger than the producer's max_batch_size")
+        for partition, builder in builders.items():
+            if builder.record_count():
+                pending.append(await producer.send_batch(builder, topic, partition=partition))
+    return pending, sum(map(len, by_topic.values()))
+
+
+def _partitions(batch: list[OutputRecord], every: list[int], available: list[int]) -> list[int]:
+    """What aiokafka's DefaultPartitioner picks per record, with the keyed ones hashed in one go."""
+    keyed = [i for i, record in enumerate(batch) if record.key is not None]
+    chosen = [random.choice(available) for _ in batch] if len(keyed) < len(batch) else [0] * len(batch)
+    if keyed:
+        indexes = default_partitions([batch[i].key for i in keyed], len(every)).tolist()
+        for i, index in zip(keyed, indexes):
+            chosen[i] = every[index]
+    return chosen
