@@ -78,7 +78,13 @@ SELLER_REPUTATION = TopicSpec(
     config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
 )
 
+SELLER_LINKS = TopicSpec(
+    "sellers.links", 6, "seller id|kind:point",
+    "changelog of seller-to-contact-point and seller-to-image links that form seller networks",
+    "seller_link.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
-    SELLER_REPUTATION,
+    SELLER_REPUTATION, SELLER_LINKS,
 )
