@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -150,9 +151,19 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     app = create_app(settings)
+    _tune_garbage_collector()
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0
+
+
+def _tune_garbage_collector() -> None:
+    """A batch of 2000 listings allocates a few hundred thousand short-lived objects, almost none
+    in cycles; with the default thresholds the collector runs hundreds of times per batch and
+    rescans the app's long-lived objects. Freeze what start-up built and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 class _StopWaiting(Exception):
