@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.networks import NetworkLookup
 from pipeline.signals import SIGNALS
+
+NETWORK_SIGNAL = "network_confirmed_takedowns"
 
 
 def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -> str:
@@ -29,6 +32,9 @@ def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -
                 else f"an image is {value} bits from a known counterfeit image of {brand_name}")
     if name == "seller_confirmed_takedowns":
         return f"seller has {value} confirmed counterfeit takedowns" if value else "seller has no confirmed takedowns"
+    if name == NETWORK_SIGNAL:
+        return (f"accounts linked to the seller have {value} confirmed counterfeit takedowns" if value
+                else "no linked account has confirmed takedowns")
     if name == "ships_from_risk":
         return "ships from an origin customs name often for counterfeits" if value else "ships from a lower-risk origin"
     if name == "new_seller_account":
@@ -40,8 +46,19 @@ def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -
     return name
 
 
+def describe_network(value: int, network: NetworkLookup, row: int) -> str:
+    """Names the account that links the seller to its network, so a reviewer can check the link."""
+    seller = network.linked_seller[row]
+    if not value or seller is None:
+        return describe(NETWORK_SIGNAL, value, None, ())
+    point = "a contact point" if network.kind[row] == "contact" else "a known counterfeit image"
+    others = int(network.accounts[row])
+    return (f"linked by {point} to the network of seller {seller} ({int(network.linked_takedowns[row])} confirmed "
+            f"takedowns); {others} linked account{'s' if others != 1 else ''}, {value} confirmed takedowns in all")
+
+
 def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequence[str | None],
-                  terms: Sequence[tuple[str, ...]]) -> list[list[dict[str, Any]]]:
+                  terms: Sequence[tuple[str, ...]], network: NetworkLookup | None = None) -> list[list[dict[str, Any]]]:
     """Per listing, the signals that moved its score, largest absolute contribution first.
 
     A signal that contributed nothing (no brand, so no price ratio; an old
@@ -51,9 +68,9 @@ def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequenc
     contributions = np.round(contributions, 4)
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
     explained = []
-    for row_values, row_contributions, row_order, brand, row_terms in zip(
+    for row, (row_values, row_contributions, row_order, brand, row_terms) in enumerate(zip(
         np.round(values, 4).tolist(), contributions.tolist(), order.tolist(), brands, terms
-    ):
+    )):
         signals = []
         for column in row_order:
             contribution = row_contributions[column]
@@ -61,8 +78,10 @@ def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequenc
                 break  # ordered by size: the rest are zero too
             spec = SIGNALS[column]
             value = _shown(row_values[column], spec.unit)
+            detail = (describe_network(value, network, row) if network is not None and spec.name == NETWORK_SIGNAL
+                      else describe(spec.name, value, brand, row_terms))
             signals.append({"name": spec.name, "value": value, "unit": spec.unit, "contribution": contribution,
-                            "detail": describe(spec.name, value, brand, row_terms)})
+                            "detail": detail})
         explained.append(signals)
     return explained
 

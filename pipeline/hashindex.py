@@ -24,7 +24,8 @@ def key_of(text: str) -> int:
 
 
 def keys_of(texts: Iterable[str], count: int) -> np.ndarray:
-    return np.fromiter((hash(t) & MASK64 for t in texts), dtype=np.uint64, count=count)
+    """:func:`key_of` of many ids: the signed hash's two's complement is the same 64 bits."""
+    return np.fromiter(map(hash, texts), dtype=np.int64, count=count).view(np.uint64)
 
 
 class HashIndex:
@@ -60,13 +61,20 @@ class HashIndex:
             at = np.minimum(np.searchsorted(self._keys, keys), self._keys.size - 1)
             found = self._keys[at] == keys
             values[found] = self._values[at[found]]
-        if self._pending:
+        if self._pending:  # pending keys are never in the arrays: only the misses need a look
             pending = self._pending
-            for index, key in enumerate(keys.tolist()):
+            misses = np.flatnonzero(values == MISSING)
+            for index, key in zip(misses.tolist(), keys[misses].tolist()):
                 value = pending.get(key)
                 if value is not None:
                     values[index] = value
         return values
+
+    def put_new(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Many keys known to be absent (the caller looked them up), in one step."""
+        self._pending.update(zip(keys.tolist(), values.tolist()))
+        if len(self._pending) >= self._merge_at:
+            self.merge()
 
     def put(self, key: int, value: int) -> None:
         keys = self._keys

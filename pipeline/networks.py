@@ -155,34 +155,93 @@ class SellerNetworks:
         """Learn from a batch of listings: row i's seller holds row i's points. Returns the
         links that changed the state, in row order, for the compacted changelog.
 
-        Known associations are recognised with vectorised lookups; only the new ones
-        (a new seller, a new point, two networks joined) take the per-link path."""
+        Known associations are recognised with vectorised lookups; points never seen before
+        (most new links) are added in bulk; only links that join two networks, or points that
+        appear twice in the batch, take the per-link path."""
         n = len(seller_ids)
         counts = np.fromiter(map(len, points), dtype=np.int64, count=n)
         if not counts.any():
             return []
         rows = np.repeat(np.arange(n), counts)
         flat = [p for row in points for p in row]
-        salt = IMAGE_SALT if kind is PointKind.IMAGE else 0
-        point_keys = keys_of(flat, len(flat)) ^ np.uint64(salt)
+        point_keys = keys_of(flat, len(flat))
+        if kind is PointKind.IMAGE:
+            point_keys ^= np.uint64(IMAGE_SALT)
         seller_keys = keys_of(seller_ids, n)
         nodes = self._seller_index.get_batch(seller_keys)[rows]
         slots = self._point_index.get_batch(point_keys)
-        todo = (nodes == MISSING) | (slots == MISSING)
-        settled = np.flatnonzero(~todo)
+        fresh = slots == MISSING
+        if fresh.any():  # a new point held once in the batch: no union, just a new slot
+            _, first, times = np.unique(point_keys[fresh], return_index=True, return_counts=True)
+            once = np.zeros(fresh.size, dtype=bool)
+            once[np.flatnonzero(fresh)[first[times == 1]]] = True
+        else:
+            once = fresh
+        todo = fresh & ~once
+        settled = np.flatnonzero(~fresh)
         if settled.size:
+            known = nodes[settled] != MISSING
+            todo[settled[~known]] = True  # a new seller using a known point
+            settled = settled[known]
             owner_roots = self._find_many(self._owner[slots[settled]])
             apart = (self._find_many(nodes[settled]) != owner_roots) & (
                 self._point_sellers[slots[settled]] < self.max_sellers_per_point)
             todo[settled[apart]] = True
-        links: list[Link] = []
+        done = np.flatnonzero(once)
+        if done.size:
+            self._add_points(seller_ids, seller_keys, rows[done], point_keys[done], kind)
+        changed = [j for j in np.flatnonzero(todo).tolist()
+                   if self._link_one(seller_ids[rows[j]], int(seller_keys[rows[j]]), int(point_keys[j]), kind)]
         stamps = seen_at if isinstance(seen_at, Sequence) and not isinstance(seen_at, str) else None
-        for j in np.flatnonzero(todo).tolist():
-            row = int(rows[j])
-            seller = seller_ids[row]
-            if self._link_one(seller, int(seller_keys[row]), int(point_keys[j]), kind):
-                links.append(Link(seller, flat[j], kind, stamps[row] if stamps is not None else seen_at))
-        return links
+        linked = sorted([*done.tolist(), *changed])
+        return [Link(seller_ids[row], flat[j], kind, stamps[row] if stamps is not None else seen_at)
+                for j, row in zip(linked, rows[linked].tolist())]
+
+    def _add_points(self, seller_ids: Sequence[str], seller_keys: np.ndarray, rows: np.ndarray,
+                    keys: np.ndarray, kind: PointKind) -> None:
+        """New points, each held by the seller of its row; sellers not yet known are added."""
+        owners = self._seller_index.get_batch(seller_keys[rows])
+        missing = owners == MISSING
+        if missing.any():
+            _, first = np.unique(seller_keys[rows[missing]], return_index=True)
+            unique_rows = rows[missing][first]
+            created = self._add_sellers([seller_ids[r] for r in unique_rows.tolist()], seller_keys[unique_rows])
+            lookup = dict(zip(seller_keys[unique_rows].tolist(), created.tolist()))
+            owners[missing] = [lookup[k] for k in seller_keys[rows[missing]].tolist()]
+        start = self._points
+        end = start + keys.size
+        if end > self._owner.size:
+            capacity = max(1024, int(end * GROWTH))
+            self._owner = _resized(self._owner, capacity)
+            self._point_kind = _resized(self._point_kind, capacity)
+            self._point_sellers = _resized(self._point_sellers, capacity)
+        self._owner[start:end] = owners
+        self._point_kind[start:end] = int(kind)
+        self._point_sellers[start:end] = 1
+        self._points = end
+        self._point_index.put_new(keys, np.arange(start, end, dtype=np.int32))
+        roots = self._find_many(owners)
+        self._kinds[roots] |= np.uint8(int(kind))
+
+    def _add_sellers(self, seller_ids: list[str], keys: np.ndarray) -> np.ndarray:
+        """Sellers known to be absent, each alone in its own network; their node numbers."""
+        start = self._sellers
+        end = start + len(seller_ids)
+        if end > self._parent.size:
+            self._grow_sellers(end)
+        nodes = np.arange(start, end, dtype=np.int32)
+        self._parent[start:end] = self._next[start:end] = nodes
+        self._size[start:end] = 1
+        self._confirmed[start:end] = 0
+        self._total[start:end] = 0
+        self._worst[start:end] = self._second[start:end] = NO_SELLER
+        self._kinds[start:end] = 0
+        encoded = [s.encode() for s in seller_ids]
+        self._id_end[start:end] = len(self._pool) + np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)))
+        self._pool += b"".join(encoded)
+        self._sellers = end
+        self._seller_index.put_new(keys, nodes)
+        return nodes
 
     def record_confirmed(self, seller_id: str, count: int) -> None:
         """Set a seller's confirmed takedowns (an absolute count, so replays are harmless)."""
@@ -418,8 +477,8 @@ class SellerNetworks:
         self._points += 1
         self._point_index.put(key, slot)
 
-    def _grow_sellers(self) -> None:
-        capacity = max(1024, int(self._parent.size * GROWTH))
+    def _grow_sellers(self, needed: int = 0) -> None:
+        capacity = max(1024, int(max(self._parent.size, needed) * GROWTH))
         for name in ("_parent", "_size", "_next", "_confirmed", "_total", "_worst", "_second", "_kinds", "_id_end"):
             setattr(self, name, _resized(getattr(self, name), capacity))
 

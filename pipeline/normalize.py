@@ -43,6 +43,8 @@ class NormalizedListing(NamedTuple):
     declared_brand: str | None
     image_phashes: tuple[str, ...]  # 16 hex digits each, as the contract has them
     observed_at_text: str
+    # hashes of the seller's contact points, as the marketplace shares them: links accounts into networks
+    contact_hashes: tuple[str, ...] = ()
 
 
 def canonical_category(path: str | None) -> str:
@@ -109,4 +111,5 @@ def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -
         declared,
         tuple(get("image_phashes", ())),
         observed_text,
+        tuple(seller.get("contact_hashes", ())),
     )

@@ -2,7 +2,9 @@
 
 A wrong takedown harms an honest seller, so takedown needs a protected brand
 (a notice names whose rights are infringed) and never applies to a seller the
-brand has authorized; those go to review at most.
+brand has authorized; those go to review at most. Some listings must reach a
+person whatever their score (a new account of a known counterfeiter network):
+those go to review at least.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def thresholds(catalog: BrandCatalog, brand_ids: list[str | None], takedown: flo
     return take, rev
 
 
-def route(scores: np.ndarray, takedown_at: np.ndarray, review_at: np.ndarray, authorized: np.ndarray) -> list[Route]:
+def route(scores: np.ndarray, takedown_at: np.ndarray, review_at: np.ndarray, authorized: np.ndarray,
+          at_least_review: np.ndarray | None = None) -> list[Route]:
     take = (scores >= takedown_at) & ~authorized
     review = ~take & (scores >= np.minimum(review_at, takedown_at))
+    if at_least_review is not None:
+        review |= ~take & at_least_review
     return [Route.TAKEDOWN if t else Route.REVIEW if r else Route.CLEAR for t, r in zip(take, review)]

@@ -23,6 +23,7 @@ from pipeline.brands import BrandCatalog
 from pipeline.currency import load_rates
 from pipeline.explain import explain_batch
 from pipeline.model import LogisticModel, default_model
+from pipeline.networks import Link, SellerNetworks
 from pipeline.normalize import NormalizedListing, normalize
 from pipeline.records import (
     Evidence,
@@ -69,22 +70,28 @@ class BatchResult:
     scores: list[float] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # normalize, score, route
     stage_counts: dict[str, int] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)  # new seller links learned: for the sellers.links changelog
 
 
 class Scanner:
     def __init__(self, settings: Settings, catalog: BrandCatalog | None = None,
-                 model: LogisticModel | None = None, reputation: ReputationBook | None = None) -> None:
+                 model: LogisticModel | None = None, reputation: ReputationBook | None = None,
+                 networks: SellerNetworks | None = None) -> None:
+        """``reputation`` and ``networks`` are the seller state the caller keeps current (from
+        ``sellers.reputation`` and ``sellers.links``); the scanner reads both and adds the links
+        it learns from the listings it scores to ``networks`` (and to ``BatchResult.links``)."""
         self.settings = settings
         self.catalog = catalog or BrandCatalog.load()
         self.reputation = reputation if reputation is not None else ReputationBook()
-        self.extractor = SignalExtractor(self.catalog, self.reputation)
+        self.networks = networks if networks is not None else SellerNetworks()
+        self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks)
         self.model = model or default_model()
         self.rates = load_rates(settings.exchange_rates_file)
 
     def use_catalog(self, catalog: BrandCatalog) -> None:
         """Brand profiles changed at run time; batches from now on use them."""
         self.catalog = catalog
-        self.extractor = SignalExtractor(catalog, self.reputation)
+        self.extractor = SignalExtractor(catalog, self.reputation, self.networks)
 
     def process(self, records: Sequence[InputRecord], now: datetime | None = None) -> BatchResult:
         stamp = iso(now or datetime.now(timezone.utc))
@@ -130,10 +137,10 @@ class Scanner:
         scored = perf_counter()
         take_at, review_at = thresholds(self.catalog, signals.brand_ids, self.settings.takedown_threshold,
                                         self.settings.review_threshold)
-        routes = route(scores, take_at, review_at, signals.authorized)
+        routes = route(scores, take_at, review_at, signals.authorized, signals.must_review)
         outputs: list[OutputRecord] = []
         shown = [self.catalog.profiles[b].display_name if b else None for b in signals.brand_ids]
-        explained = explain_batch(signals.values, contributions, shown, signals.terms)
+        explained = explain_batch(signals.values, contributions, shown, signals.terms, signals.network)
         score_list = scores.tolist()
         for i, listing in enumerate(listings):
             brand = signals.brand_ids[i]
@@ -152,6 +159,7 @@ class Scanner:
                 outputs.append(OutputRecord(topics.TAKEDOWN.name, key, orjson.dumps(notice)))
             elif routes[i] is Route.REVIEW:
                 outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(review_request(decision, listing.url))))
+        result.links.extend(self.extractor.learn(listings, signals))
         result.outputs.extend(outputs)  # only once the whole batch succeeded: nothing half-written
         result.decisions += len(listings)
         result.routes.update((r.value, b or "none") for r, b in zip(routes, signals.brand_ids))

@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline.brands import BrandCatalog, BrandMatch
 from pipeline.images import MATCH_RADIUS, NO_MATCH
+from pipeline.networks import Link, NetworkLookup, PointKind, SellerNetworks
 from pipeline.normalize import NormalizedListing
 from pipeline.reputation import ReputationBook
 from pipeline.textbatch import TextBatch
@@ -44,6 +45,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("accessory_for_brand", "flag"),
     SignalSpec("image_match_bits", "bits"),
     SignalSpec("seller_confirmed_takedowns", "count"),
+    SignalSpec("network_confirmed_takedowns", "count"),
     SignalSpec("new_seller_account", "days"),
     SignalSpec("bulk_quantity", "units"),
     SignalSpec("ships_from_risk", "flag"),
@@ -62,6 +64,9 @@ class SignalBatch:
     authorized: np.ndarray  # bool [n]
     reference_usd: np.ndarray  # float64 [n]: the retail price compared against; NaN if none
     image_matches: list[str | None]  # the known counterfeit image hash matched, as hex
+    network: NetworkLookup  # the accounts each listing's seller is linked to, and the worst of them
+    # a young account linked to sellers with confirmed takedowns: never cleared, whatever the score
+    must_review: np.ndarray  # bool [n]
 
 
 class _BrandColumns:
@@ -76,9 +81,11 @@ class _BrandColumns:
 
 
 class SignalExtractor:
-    def __init__(self, catalog: BrandCatalog, reputation: ReputationBook | None = None) -> None:
+    def __init__(self, catalog: BrandCatalog, reputation: ReputationBook | None = None,
+                 networks: SellerNetworks | None = None) -> None:
         self.catalog = catalog
         self.reputation = reputation if reputation is not None else ReputationBook()
+        self.networks = networks if networks is not None else SellerNetworks()
         self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS)
         self.compatibility_terms = TermVocabulary(COMPATIBILITY_TERMS)
 
@@ -98,7 +105,13 @@ class SignalExtractor:
         ).reshape(n, 4)
         price, age, quantity, risky_origin = numbers.T
         term_count = np.fromiter(map(len, terms), float, n)
-        takedowns = self.reputation.confirmed_takedowns_batch([x.seller_id for x in listings]).astype(float)
+        seller_ids = [x.seller_id for x in listings]
+        takedowns = self.reputation.confirmed_takedowns_batch(seller_ids).astype(float)
+        known = self.catalog.images.hashes
+        matches_hex = [None if k < 0 else f"{int(known[k]):016x}" for k in image_known.tolist()]
+        network = self.networks.lookup_batch(seller_ids, [x.contact_hashes for x in listings],
+                                             [(h,) if h else () for h in matches_hex])
+        linked_takedowns = network.takedowns.astype(float)
 
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = price / brands.reference
@@ -112,18 +125,31 @@ class SignalExtractor:
 
         values = np.column_stack([
             brands.mentioned, brands.obfuscated, brands.mismatch, ratio, term_count, accessory, image_shown,
-            takedowns, age, quantity, risky_origin, authorized,
+            takedowns, linked_takedowns, age, quantity, risky_origin, authorized,
         ])
         features = np.column_stack([
             brands.mentioned, brands.obfuscated, brands.mismatch, log_discount, np.minimum(term_count, MAX_TERMS),
-            accessory, image_feature, np.log1p(takedowns),
+            accessory, image_feature, np.log1p(takedowns), np.log1p(linked_takedowns),
             # a new account, a pallet of stock or a risky origin say little about unbranded goods
             branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS), branded * risky_origin,
             authorized,
         ])
-        known = self.catalog.images.hashes
-        matches_hex = [None if k < 0 else f"{int(known[k]):016x}" for k in image_known.tolist()]
-        return SignalBatch(values, features, brands.ids, terms, brands.authorized, brands.reference, matches_hex)
+        must_review = (age < NEW_SELLER_DAYS) & (linked_takedowns > 0)  # NaN age compares False
+        return SignalBatch(values, features, brands.ids, terms, brands.authorized, brands.reference, matches_hex,
+                           network, must_review)
+
+    def learn(self, listings: Sequence[NormalizedListing], signals: SignalBatch, seen_at: str | None = None) -> list[Link]:
+        """Link each listing's seller to its contact points, and to the known-counterfeit image it
+        matched if any (an ordinary photo links nobody), after the batch is scored: the links the
+        state did not have, for the changelog. ``seen_at`` defaults to each listing's observed_at."""
+        seller_ids = [x.seller_id for x in listings]
+        stamps = [x.observed_at_text for x in listings] if seen_at is None else seen_at
+        links = self.networks.link_batch(seller_ids, [x.contact_hashes for x in listings], PointKind.CONTACT, stamps)
+        rows = [i for i, h in enumerate(signals.image_matches) if h]
+        if rows:
+            links += self.networks.link_batch([seller_ids[i] for i in rows], [(signals.image_matches[i],) for i in rows],
+                                              PointKind.IMAGE, [stamps[i] for i in rows] if seen_at is None else seen_at)
+        return links
 
     def _brands(self, listings: Sequence[NormalizedListing], matches: list[list[BrandMatch]],
                 image_brand: np.ndarray) -> _BrandColumns:

@@ -32,7 +32,9 @@ def training_set(items: Sequence[GeneratedListing], extractor: SignalExtractor, 
                  enforcement_rate: float = 0.5, seed: int = 0) -> TrainingSet:
     """Features of every labeled listing, in stream order, with enforcement feeding back:
     after each batch a share of its counterfeits are confirmed against their sellers, as
-    takedown services would report, so seller reputation carries real signal."""
+    takedown services would report, so seller reputation carries real signal. Seller links
+    are learned from each batch after it is scored, as the scanner learns them, and confirmed
+    takedowns reach the seller networks too."""
     rng = np.random.default_rng(seed)
     history: dict[str, SellerReputation] = {}
     rows, labels = [], []
@@ -44,12 +46,15 @@ def training_set(items: Sequence[GeneratedListing], extractor: SignalExtractor, 
             if not isinstance(decoded, Rejection):
                 listings.append(normalize(decoded))
                 labels.append(1.0 if item.label == COUNTERFEIT else 0.0)
-        rows.append(extractor.extract(listings).features)
+        signals = extractor.extract(listings)
+        rows.append(signals.features)
+        extractor.learn(listings, signals)
         for item in chunk:
             if item.label == COUNTERFEIT and rng.random() < enforcement_rate:
                 seller = history.get(item.seller_id) or SellerReputation(item.seller_id)
                 history[item.seller_id] = seller = seller.apply(Outcome.CONFIRMED, None)
                 extractor.reputation.put(seller)
+                extractor.networks.record_confirmed(seller.seller_id, seller.confirmed_takedowns)
     return TrainingSet(np.vstack(rows), np.asarray(labels))
 
 

@@ -1,6 +1,7 @@
 import random
 
 import jsonschema
+import numpy as np
 import orjson
 import pytest
 
@@ -9,8 +10,6 @@ from pipeline.hashindex import HashIndex
 from pipeline.links import apply_link_record, link_record, parse_link
 from pipeline.networks import PointKind, SellerNetworks
 from pipeline.validation import Rejection
-
-import numpy as np
 
 
 def test_hash_index_finds_pending_and_merged_keys_and_replaces_values():
