@@ -222,7 +222,7 @@ class BrandCatalog:
                 if (row, term.brand_id) in plainly:
                     continue  # already found as written; bending adds nothing
                 hits.setdefault(row, []).extend(
-                    (m.start(), term, m.group(), True) for m in term.pattern.finditer(batch.folded[row]))
+                    (m.start(), term, m.group(), True) for m in term.pattern.finditer(batch.folded(row)))
         results: list[list[BrandMatch]] = [[] for _ in range(batch.size)]
         for row, found in hits.items():
             found = sorted({(item[0], item[1].brand_id, item[1].evidence): item for item in found}.values(),

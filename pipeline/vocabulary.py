@@ -58,7 +58,7 @@ class TermVocabulary:
         rows, ids = batch.search(self._terms)
         for row, term_id in set(zip(rows.tolist(), ids.tolist())):
             bounded = self._bounded[term_id]
-            if bounded is None or bounded.search(batch.folded[row]):
+            if bounded is None or bounded.search(batch.folded(row)):
                 hits.setdefault(row, set()).add(self._terms.terms[term_id])
         found: list[tuple[str, ...]] = [()] * batch.size
         for row, terms in hits.items():
