@@ -4,7 +4,10 @@ The mix imitates what a scanner sees, including the cases that make precision
 hard: unbranded goods, second-hand and outlet sales of real brands, authorized
 resellers, accessories made to fit branded products, and counterfeits from
 blatant to quiet (plain brand name, believable price, no tell-tale words),
-obfuscated, keyword-only and image-only, sold by accounts that come back.
+obfuscated, keyword-only and image-only, sold by accounts that come back,
+and by counterfeiter networks that rotate accounts: one operator's accounts
+share a phone number or payment account, and a fresh account keeps appearing
+with its first listing while the older ones collect takedowns.
 The distributions describe sellers and goods, not the scoring rules: the same
 seed always gives the same stream.
 """
@@ -66,6 +69,9 @@ class GeneratedListing:
     value: bytes
     seller_id: str = ""
     brand_id: str | None = None  # the brand the listing concerns, as ground truth knows it
+    network: str | None = None  # the counterfeiter network whose account listed it, if any
+    network_account: int = 0  # which of the network's accounts (0 = its first)
+    first_listing: bool = False  # the first listing of a network account just opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +80,25 @@ class Mix:
 
     counterfeit: float = 0.10
     malformed: float = 0.02
+    network: float = 0.35  # share of counterfeits listed by accounts of rotating counterfeiter networks
+    new_account: float = 0.15  # chance a network opens a new account for its next listing
 
 
 def label_line(item: GeneratedListing) -> bytes:
-    """Ground truth of one listing as a JSON line (``--labels``)."""
-    return orjson.dumps({"listing_id": item.listing_id, "label": item.label, "kind": item.kind,
-                         "brand": item.brand_id}) + b"\n"
+    """Ground truth of one listing as a JSON line (``--labels``). Listings of network accounts
+    also carry ``network``, ``network_account`` and ``first_listing``; readers of the older
+    four fields see no difference."""
+    truth = {"listing_id": item.listing_id, "label": item.label, "kind": item.kind, "brand": item.brand_id,
+             "seller_id": item.seller_id or None}
+    if item.network is not None:
+        truth.update(network=item.network, network_account=item.network_account, first_listing=item.first_listing)
+    return orjson.dumps(truth) + b"\n"
 
 
 class ListingGenerator:
     def __init__(self, seed: int = 1, catalog: BrandCatalog | None = None, mix: Mix = Mix(),
                  start: datetime | None = None, id_prefix: str | None = None,
-                 counterfeit_sellers: int = 3000) -> None:
+                 counterfeit_sellers: int = 3000, counterfeit_networks: int = 150) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.id_prefix = f"s{seed}-" if id_prefix is None else id_prefix
@@ -95,6 +108,9 @@ class ListingGenerator:
         self.start = start or datetime(2026, 11, 1, tzinfo=timezone.utc)
         self.sequence = 0
         self.counterfeit_sellers = counterfeit_sellers
+        self.counterfeit_networks = counterfeit_networks
+        self._network_accounts: dict[int, list[str]] = {}
+        self._account: tuple[str | None, int, bool] = (None, 0, False)
         self._seller_birth: dict[str, float] = {}
         self._brand: str | None = None
 
@@ -113,14 +129,16 @@ class ListingGenerator:
             kind = self.rng.choice(MALFORMED_KINDS)
             return GeneratedListing(listing_id, MALFORMED, kind, listing_id.encode(), self._malformed(listing_id, kind))
         self._brand = None
+        self._account = (None, 0, False)
         if draw < self.mix.malformed + self.mix.counterfeit:
             label, kind = COUNTERFEIT, self._pick(COUNTERFEIT_KINDS)
             listing = self._counterfeit(listing_id, kind)
         else:
             label, kind = GENUINE, self._pick(GENUINE_KINDS)
             listing = getattr(self, f"_{kind}")(listing_id)
+        network, account, first = self._account
         return GeneratedListing(listing_id, label, kind, listing_id.encode(), orjson.dumps(listing),
-                                listing["seller"]["id"], self._brand)
+                                listing["seller"]["id"], self._brand, network, account, first)
 
     def _pick(self, weights: dict[str, float]) -> str:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -130,7 +148,7 @@ class ListingGenerator:
     def _observed(self) -> datetime:
         return self.start + timedelta(seconds=self.sequence * 0.5)
 
-    def _seller(self, seller_id: str, age_days: float, country: str) -> dict:
+    def _seller(self, seller_id: str, age_days: float, country: str, contacts: list[str] | None = None) -> dict:
         observed = self._observed()
         # a returning seller keeps its account: age grows with the stream, it is not redrawn
         born = self._seller_birth.setdefault(seller_id, observed.timestamp() - age_days * 86400)
@@ -142,7 +160,7 @@ class ListingGenerator:
             "created_at": _iso(datetime.fromtimestamp(born, timezone.utc)),
             "rating": round(min(5.0, max(0.0, self.rng.gauss(4.5 if age > 90 else 4.0, 0.4))), 1),
             "feedback_count": int(age * self.rng.uniform(0.05, 3)),
-            "contact_hashes": [hashlib.sha1(f"{seller_id}/{i}".encode()).hexdigest() for i in range(2)],
+            "contact_hashes": contacts or [_contact(f"{seller_id}/{i}") for i in range(2)],
         }
 
     def _listing(self, listing_id: str, marketplace: str, seller: dict, category: str, title: str,
@@ -254,7 +272,10 @@ class ListingGenerator:
         seller_id = f"cs{int(self.rng.paretovariate(0.9)) % self.counterfeit_sellers}"  # a few sellers list a lot
         fresh = self.rng.random() < 0.55
         country = self.rng.choices(("CN", "HK", "TR", "TH", "VN", "US", "GB", "FR"), (50, 12, 8, 5, 5, 10, 5, 5))[0]
-        seller = self._seller(seller_id, self.rng.uniform(0, 40) if fresh else self.rng.uniform(40, 1500), country)
+        if self.rng.random() < self.mix.network:
+            seller = self._network_seller(country)
+        else:
+            seller = self._seller(seller_id, self.rng.uniform(0, 40) if fresh else self.rng.uniform(40, 1500), country)
         item = self.rng.choice(ITEMS[category])
         low = brand.reference_prices_usd[category][0]
         name = brand.display_name
@@ -282,6 +303,26 @@ class ListingGenerator:
         return self._listing(listing_id, marketplace, seller, category, title, declared, ratio * low,
                              self._quantity(25), ships_from, photos)
 
+    def _network_seller(self, country: str) -> dict:
+        """An account of a counterfeiter network. Its accounts share the operator's phone or
+        payment account (each account one of the two, so some are linked only through others);
+        now and then a new account opens, days old at its first listing, while the older ones
+        keep selling until they are closed."""
+        network = int(self.rng.paretovariate(0.8)) % self.counterfeit_networks  # a few run at scale
+        accounts = self._network_accounts.setdefault(network, [])
+        first = not accounts or self.rng.random() < self.mix.new_account
+        if first:
+            accounts.append(f"cn{network}-{len(accounts)}")
+            index = len(accounts) - 1
+        else:
+            index = len(accounts) - 1 if self.rng.random() < 0.7 else self.rng.randrange(max(0, len(accounts) - 3), len(accounts))
+        seller_id = accounts[index]
+        self._account = (f"cn{network}", index, first)
+        shared = _contact(f"cn{network}/{'phone' if index % 2 else 'payment'}")
+        bridge = _contact(f"cn{network}/{'payment' if index % 2 else 'phone'}")
+        contacts = [shared, _contact(f"{seller_id}/mail")] + ([bridge] if index % 3 == 0 else [])
+        return self._seller(seller_id, self.rng.uniform(0, 3) if first else self.rng.uniform(3, 120), country, contacts)
+
     # --- malformed ----------------------------------------------------------------------
 
     def _malformed(self, listing_id: str, kind: str) -> bytes:
@@ -307,6 +348,11 @@ class ListingGenerator:
         elif kind == "invalid_timestamp":
             listing["observed_at"] = "last tuesday"
         return orjson.dumps(listing)
+
+
+def _contact(point: str) -> str:
+    """A contact hash as marketplaces share them: a digest, never the phone number itself."""
+    return hashlib.sha1(point.encode()).hexdigest()
 
 
 def _iso(moment: datetime) -> str:

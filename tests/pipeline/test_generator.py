@@ -24,3 +24,28 @@ def test_keys_are_unique_listing_ids():
     for item in items:
         if item.label != MALFORMED:
             assert orjson.loads(item.value)["listing_id"] == item.listing_id
+
+
+def test_counterfeiter_networks_rotate_accounts_that_share_contact_points():
+    from pipeline.generator import label_line
+
+    items = ListingGenerator(seed=4).take(20000)
+    networked = [i for i in items if i.network]
+    assert networked and all(i.label == COUNTERFEIT for i in networked)
+    accounts: dict[str, set[str]] = {}
+    for item in networked:
+        accounts.setdefault(item.network, set()).add(item.seller_id)
+    busiest = max(accounts, key=lambda n: len(accounts[n]))
+    assert len(accounts[busiest]) >= 3
+    firsts = [i for i in networked if i.first_listing]
+    assert len(firsts) == sum(len(a) for a in accounts.values())  # every account has exactly one first listing
+    contacts = {i.seller_id: set(orjson.loads(i.value)["seller"]["contact_hashes"])
+                for i in networked if i.network == busiest}
+    sellers = sorted(contacts)
+    assert all(contacts[a] & contacts[b] for a in sellers for b in sellers if a.endswith("-0"))
+    first = orjson.loads(next(i for i in firsts if i.network_account > 0).value)
+    assert first["seller"]["created_at"] > "2026-10-25"  # a young account, days old at its first listing
+    truth = orjson.loads(label_line(firsts[-1]))
+    assert truth["first_listing"] is True and truth["network"] == firsts[-1].network
+    plain = orjson.loads(label_line(next(i for i in items if i.label == GENUINE)))
+    assert {"listing_id", "label", "kind", "brand"} <= plain.keys() and "network" not in plain
