@@ -65,24 +65,21 @@ def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequenc
     account) is left out: the record lists the reasons, not every question
     asked. Rounding and ordering run on the whole batch in numpy.
     """
-    contributions = np.round(contributions, 4)
-    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
-    explained = []
-    for row, (row_values, row_contributions, row_order, brand, row_terms) in enumerate(zip(
-        np.round(values, 4).tolist(), contributions.tolist(), order.tolist(), brands, terms
-    )):
-        signals = []
-        for column in row_order:
-            contribution = row_contributions[column]
-            if contribution == 0.0:
-                break  # ordered by size: the rest are zero too
-            spec = SIGNALS[column]
-            value = _shown(row_values[column], spec.unit)
-            detail = (describe_network(value, network, row) if network is not None and spec.name == NETWORK_SIGNAL
-                      else describe(spec.name, value, brand, row_terms))
-            signals.append({"name": spec.name, "value": value, "unit": spec.unit, "contribution": contribution,
-                            "detail": detail})
-        explained.append(signals)
+    rounded = np.round(contributions, 4)
+    rows, columns = np.nonzero(rounded)
+    # by listing, then largest absolute contribution, then signal order
+    order = np.lexsort((columns, -np.abs(rounded[rows, columns]), rows))
+    rows, columns = rows[order], columns[order]
+    explained: list[list[dict[str, Any]]] = [[] for _ in range(len(rounded))]
+    for row, column, value, contribution in zip(rows.tolist(), columns.tolist(),
+                                                np.round(values[rows, columns], 4).tolist(),
+                                                rounded[rows, columns].tolist()):
+        spec = SIGNALS[column]
+        shown = _shown(value, spec.unit)
+        detail = (describe_network(shown, network, row) if network is not None and spec.name == NETWORK_SIGNAL
+                  else describe(spec.name, shown, brands[row], terms[row]))
+        explained[row].append({"name": spec.name, "value": shown, "unit": spec.unit, "contribution": contribution,
+                               "detail": detail})
     return explained
 
 
