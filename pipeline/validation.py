@@ -159,7 +159,12 @@ def schema_rejection(error: jsonschema_rs.ValidationError) -> Rejection:
         reason = Reason.INVALID_PRICE
     elif path == "price.currency" and keyword == "pattern":
         reason = Reason.UNKNOWN_CURRENCY
+    if path.startswith(_PRIVATE_FIELDS):  # the message quotes the value: maybe a raw phone or email
+        return Rejection(reason, f"{path}: value withheld (seller contact data); fails '{keyword or 'schema'}'")
     return Rejection(reason, _clip(f"{path}: {error.message}"))
+
+
+_PRIVATE_FIELDS = ("seller.contact_hashes",)
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -110,3 +110,13 @@ def test_records_the_contract_allows_are_accepted(record):
     outcome = decode_listing(json.dumps(record).encode(), LIMIT)
     assert not isinstance(outcome, Rejection), outcome
     assert outcome["listing_id"] == record["listing_id"]
+
+
+@pytest.mark.parametrize("contact", ["alice.smith@example.com" * 8, 4915112345678])
+def test_a_bad_contact_point_is_never_quoted(contact):
+    listing = dict(MINIMAL, seller={"id": "s", "contact_hashes": [contact]})
+    rejection = decode_listing(orjson.dumps(listing), 1_000_000)
+    assert isinstance(rejection, Rejection)
+    assert rejection.reason in (Reason.OVERSIZED_FIELD, Reason.WRONG_TYPE)
+    assert "seller.contact_hashes.0" in rejection.detail
+    assert "alice" not in rejection.detail and "4915112345678" not in rejection.detail
