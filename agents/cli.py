@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", parents=[common, offline], help="precision and recall against ground truth")
     evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
+    evaluate.add_argument("--no-feedback", action="store_true",
+                          help="score with the reputation given only: no simulated enforcement outcomes, "
+                               "no comparison with and without seller-network signals")
 
     commands.add_parser("status", parents=[common],
                         help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
@@ -272,19 +275,43 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     import orjson
 
     from pipeline import topics
-    from pipeline.evaluation import evaluate, format_evaluation
+    from pipeline.evaluation import (
+        cohort_recall,
+        evaluate,
+        format_evaluation,
+        format_network_comparison,
+        network_comparison,
+    )
+    from pipeline.feedback_sim import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
     from pipeline.offline import offline_scanner, read_lines, score_records
 
     truth = [orjson.loads(line) for line in args.labels.read_bytes().splitlines() if line.strip()]
     labels = {t["listing_id"]: t["label"] for t in truth}
     brands = {t["listing_id"]: t.get("brand") for t in truth if t.get("brand")}
     scanner = offline_scanner(settings, args.brands, args.reputation)
-    decisions = [orjson.loads(o.value) for o in score_records(scanner, read_lines(args.input))
-                 if o.topic == topics.DECISIONS.name]
-    report = evaluate(decisions, labels, brands)
+    if args.no_feedback:
+        decisions = [orjson.loads(o.value) for o in score_records(scanner, read_lines(args.input))
+                     if o.topic == topics.DECISIONS.name]
+        report = evaluate(decisions, labels, brands)
+    else:
+        by_id = {t["listing_id"]: t for t in truth}
+        runs = {}
+        for name, with_networks in (("with", True), ("without", False)):
+            if not with_networks:
+                scanner = offline_scanner(settings, args.brands, args.reputation)
+            simulator = EnforcementSimulator(by_id, scanner.reputation, scanner.networks if with_networks else None)
+            run = score_with_feedback(scanner, read_lines(args.input), simulator)
+            runs[name] = {"overall": evaluate(run.decisions, labels, brands),
+                          "cohort": cohort_recall(run.decisions, run.cohort), "outcomes": run.outcomes}
+        report = runs["with"]["overall"]
+        report["simulated_outcomes"] = runs["with"]["outcomes"]
+        report["seller_networks"] = network_comparison(runs["with"], runs["without"], SIMULATION_NOTE)
     report["thresholds"] = {"takedown": settings.takedown_threshold, "review": settings.review_threshold}
     report["model_version"] = scanner.model.version
     print(format_evaluation(report))
+    if "seller_networks" in report:
+        print()
+        print(format_network_comparison(report["seller_networks"]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")

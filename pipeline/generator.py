@@ -80,8 +80,8 @@ class Mix:
 
     counterfeit: float = 0.10
     malformed: float = 0.02
-    network: float = 0.35  # share of counterfeits listed by accounts of rotating counterfeiter networks
-    new_account: float = 0.15  # chance a network opens a new account for its next listing
+    network: float = 0.30  # share of counterfeits listed by accounts of rotating counterfeiter networks
+    new_account: float = 0.10  # chance a network opens a new account for its next listing
 
 
 def label_line(item: GeneratedListing) -> bytes:
@@ -100,6 +100,9 @@ class ListingGenerator:
                  start: datetime | None = None, id_prefix: str | None = None,
                  counterfeit_sellers: int = 3000, counterfeit_networks: int = 150) -> None:
         self.rng = random.Random(seed)
+        # counterfeiter networks draw from their own generator, so the rest of the stream is what
+        # the same seed gave before networks existed
+        self.network_rng = random.Random(seed * 1_000_003 + 17)
         self.seed = seed
         self.id_prefix = f"s{seed}-" if id_prefix is None else id_prefix
         self.mix = mix
@@ -272,10 +275,11 @@ class ListingGenerator:
         seller_id = f"cs{int(self.rng.paretovariate(0.9)) % self.counterfeit_sellers}"  # a few sellers list a lot
         fresh = self.rng.random() < 0.55
         country = self.rng.choices(("CN", "HK", "TR", "TH", "VN", "US", "GB", "FR"), (50, 12, 8, 5, 5, 10, 5, 5))[0]
-        if self.rng.random() < self.mix.network:
+        age = self.rng.uniform(0, 40) if fresh else self.rng.uniform(40, 1500)
+        if self.network_rng.random() < self.mix.network:
             seller = self._network_seller(country)
         else:
-            seller = self._seller(seller_id, self.rng.uniform(0, 40) if fresh else self.rng.uniform(40, 1500), country)
+            seller = self._seller(seller_id, age, country)
         item = self.rng.choice(ITEMS[category])
         low = brand.reference_prices_usd[category][0]
         name = brand.display_name
@@ -305,23 +309,28 @@ class ListingGenerator:
 
     def _network_seller(self, country: str) -> dict:
         """An account of a counterfeiter network. Its accounts share the operator's phone or
-        payment account (each account one of the two, so some are linked only through others);
-        now and then a new account opens, days old at its first listing, while the older ones
-        keep selling until they are closed."""
-        network = int(self.rng.paretovariate(0.8)) % self.counterfeit_networks  # a few run at scale
-        accounts = self._network_accounts.setdefault(network, [])
-        first = not accounts or self.rng.random() < self.mix.new_account
+        payment account (each account one of the two, so some are linked only through others).
+        A network enters the stream with one to three accounts opened before; now and then
+        it opens a new one, days old at its first listing, while the older ones keep selling
+        until they are closed."""
+        rng = self.network_rng
+        network = int(rng.paretovariate(0.8)) % self.counterfeit_networks  # a few run at scale
+        accounts = self._network_accounts.get(network)
+        if accounts is None:
+            accounts = self._network_accounts[network] = [f"cn{network}-{i}" for i in range(rng.randint(1, 3))]
+            for seller_id in accounts:  # aged like any counterfeit seller's account
+                age = rng.uniform(0, 40) if rng.random() < 0.55 else rng.uniform(40, 1500)
+                self._seller_birth[seller_id] = self._observed().timestamp() - age * 86400
+        first = rng.random() < self.mix.new_account
         if first:
             accounts.append(f"cn{network}-{len(accounts)}")
-            index = len(accounts) - 1
-        else:
-            index = len(accounts) - 1 if self.rng.random() < 0.7 else self.rng.randrange(max(0, len(accounts) - 3), len(accounts))
+        index = len(accounts) - 1 if first else rng.randrange(max(0, len(accounts) - 4), len(accounts))
         seller_id = accounts[index]
         self._account = (f"cn{network}", index, first)
         shared = _contact(f"cn{network}/{'phone' if index % 2 else 'payment'}")
         bridge = _contact(f"cn{network}/{'payment' if index % 2 else 'phone'}")
         contacts = [shared, _contact(f"{seller_id}/mail")] + ([bridge] if index % 3 == 0 else [])
-        return self._seller(seller_id, self.rng.uniform(0, 3) if first else self.rng.uniform(3, 120), country, contacts)
+        return self._seller(seller_id, rng.uniform(0, 3), country, contacts)  # the age counts for new accounts only
 
     # --- malformed ----------------------------------------------------------------------
 

@@ -49,6 +49,9 @@ def test_first_listing_of_a_new_account_in_an_infringer_network_is_never_cleared
     found = only_decisions(result)
     assert found["L-linked"]["route"] in ("review", "takedown")
     assert found["L-alone"]["route"] == "clear"
+    signal = next(s for s in found["L-linked"]["signals"] if s["name"] == "network_confirmed_takedowns")
+    assert signal["value"] == 4 and signal["contribution"] > 0
+    assert signal["detail"].startswith("linked by a contact point to the network of seller old-shop-1")
 
 
 def test_the_explanation_names_the_linking_account():
