@@ -3,7 +3,9 @@
 Outcomes are facts about listings (a takedown confirmed, a notice rejected, a
 counter-notice, a reinstatement); a seller's reputation is their running
 count. A reinstatement undoes a confirmation: the takedown was wrong, and an
-honest seller must not carry it into the next decision.
+honest seller must not carry it into the next decision. The times of recent
+confirmations are kept too, because a repeat-infringer policy counts strikes
+within a window of time (:mod:`pipeline.repeat_infringer`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ class SellerReputation:
     reinstated: int = 0
     last_outcome_at: str | None = None
     recent_outcome_ids: tuple[str, ...] = ()  # redelivered outcomes are recognised and count once
+    # when the most recent confirmations were decided (ISO 8601, in arrival order, at most RECENT_IDS);
+    # a reinstatement removes the last one, as outcomes do not say which takedown was undone. Records
+    # written before this field existed read as having none.
+    confirmed_at: tuple[str, ...] = ()
 
     @property
     def confirmed_takedowns(self) -> int:
@@ -45,12 +51,18 @@ class SellerReputation:
             return self
         field = outcome.value
         recent = self.recent_outcome_ids if outcome_id is None else (*self.recent_outcome_ids, outcome_id)[-RECENT_IDS:]
+        times = self.confirmed_at
+        if outcome is Outcome.CONFIRMED and at:
+            times = (*times, at)[-RECENT_IDS:]
+        elif outcome is Outcome.REINSTATED and times:
+            times = times[:-1]
         return replace(self, **{field: getattr(self, field) + 1}, last_outcome_at=at or self.last_outcome_at,
-                       recent_outcome_ids=recent)
+                       recent_outcome_ids=recent, confirmed_at=times)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["recent_outcome_ids"] = list(self.recent_outcome_ids)
+        data["confirmed_at"] = list(self.confirmed_at)
         return data
 
     @classmethod
@@ -61,6 +73,7 @@ class SellerReputation:
             counter_noticed=int(data.get("counter_noticed", 0)), reinstated=int(data.get("reinstated", 0)),
             last_outcome_at=data.get("last_outcome_at"),
             recent_outcome_ids=tuple(data.get("recent_outcome_ids", ())),
+            confirmed_at=tuple(data.get("confirmed_at", ())),
         )
 
 

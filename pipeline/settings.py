@@ -60,6 +60,12 @@ class Settings:
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids")
     takedown_threshold: float = _setting(0.5, "default score at or above which a listing goes to takedown")
     review_threshold: float = _setting(0.035, "default score at or above which a listing goes to review")
+    repeat_infringer_strikes: int = _setting(
+        3, "confirmed counterfeit takedowns within the window that make a seller, or its network, a repeat infringer"
+    )
+    repeat_infringer_window_days: int = _setting(
+        180, "days over which confirmed takedowns count towards the repeat-infringer policy"
+    )
     exchange_rates_file: Path | None = _setting(
         None, "JSON file of USD exchange rates replacing the shipped table (pipeline/data/usd_rates.json)"
     )
@@ -131,6 +137,9 @@ class Settings:
             raise ValueError(f"roles must be scan, feedback or both, got {self.roles!r}")
         if self.batch_max_records < 1:
             raise ValueError("batch_max_records must be at least 1")
+        if self.repeat_infringer_strikes < 1 or self.repeat_infringer_window_days < 1:
+            raise ValueError("repeat_infringer_strikes and repeat_infringer_window_days must be at least 1, got "
+                             f"{self.repeat_infringer_strikes} and {self.repeat_infringer_window_days}")
 
 
 def setting_type(name: str) -> type:

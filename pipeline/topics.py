@@ -78,6 +78,11 @@ SELLER_REPUTATION = TopicSpec(
     config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
 )
 
+SUSPECTS_SELLERS = TopicSpec(
+    "suspects.sellers", 6, "seller id",
+    "seller-level recommendations: repeat infringers and accounts of repeat-infringer networks, with evidence",
+    "seller_recommendation.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+)
 SELLER_LINKS = TopicSpec(
     "sellers.links", 6, "seller id|kind:point",
     "changelog of seller-to-contact-point and seller-to-image links that form seller networks",
@@ -86,5 +91,5 @@ SELLER_LINKS = TopicSpec(
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
-    SELLER_REPUTATION, SELLER_LINKS,
+    SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS,
 )

@@ -3,7 +3,7 @@ from pipeline.topics import ALL_TOPICS, BRAND_PROFILES, SELLER_LINKS, SELLER_REP
 
 def test_topic_names_are_unique_and_partitioned():
     names = [t.name for t in ALL_TOPICS]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
     assert all(t.partitions >= 1 for t in ALL_TOPICS)
 
 
