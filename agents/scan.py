@@ -11,6 +11,12 @@ already being scanned (up to ``max_inflight_batches``), so the CPU does not
 idle on round trips. A rebalance waits for every batch in flight to be
 acknowledged and committed before the partitions go, so nothing is skipped; a
 crash re-delivers what was not committed, with the same decision ids.
+
+When the broker refuses an output (the topic rejects it, the producer gives up),
+the worker neither stops nor commits past it: every batch in flight is dropped,
+the producer is replaced (an idempotent producer's sequence numbers do not
+survive a refused batch) and the consumer rewinds to the first uncommitted
+offsets, so those listings are scanned and produced again after a backoff.
 """
 
 from __future__ import annotations
@@ -21,26 +27,41 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import NamedTuple
 
+import numpy as np
 import orjson
-from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
 from mode import Service
 
 from agents.followers import CompactedTopicFollower
 from agents.kafka import client_security, reader
 from agents.kafka import producer as make_producer
 from agents.produce_batch import enqueue, produce_all
+from agents.sellers import link_outputs, seller_followers
 from pipeline import topics
 from pipeline.metrics import Metrics
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
-from pipeline.reputation import ReputationBook, SellerReputation
+from pipeline.networks import Link
 from pipeline.scanner import BatchResult, InputRecord, OutputRecord, Scanner
+from pipeline.seller_state import SellerState
 from pipeline.settings import Settings
 from pipeline.validation import Rejection
 
 log = logging.getLogger(__name__)
+RETRY_BACKOFF_S = (0.5, 5.0)  # first and longest wait before producing a refused batch again
+
+
+class InFlight(NamedTuple):
+    """A scanned batch whose outputs await acknowledgement."""
+
+    acks: asyncio.Future[object]
+    starts: dict[TopicPartition, int]  # first offset per partition: where to rewind to
+    ends: dict[TopicPartition, int]  # offsets to commit once acknowledged
+    records: int
+    produced_at: np.ndarray  # produce timestamps (ms) of its records, for the end-to-end latency
 
 
 class _DrainOnRevoke(ConsumerRebalanceListener):
@@ -64,19 +85,21 @@ class ListingScanService(Service):
         self.broker_seen = 0.0  # monotonic time of the last answer from the broker
         self.bootstrap_servers = bootstrap_servers
         self.profiles = ProfileBook()
-        self.reputation = ReputationBook()
-        self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation)
+        self.sellers = SellerState()  # reputation and networks, from sellers.reputation and sellers.links
+        self.reputation = self.sellers.reputation
+        self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation,
+                               networks=self.sellers.networks)
+        self.unsent_links: list[Link] = []  # learned, but their batch was refused: sent with the next one
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         self.batch_lock = asyncio.Lock()
-        # (acknowledgements, offsets to commit, records, their produce timestamps) per scanned batch
-        self.in_flight: deque[tuple[asyncio.Future[object], dict[TopicPartition, int], int, list[int]]] = deque()
+        self.in_flight: deque[InFlight] = deque()
+        self.retry_backoff_s = RETRY_BACKOFF_S[0]
         self.processed = 0
         self._reports: set[asyncio.Task[None]] = set()
         self.security = client_security(settings)
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.security),
-            CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, self.apply_reputation,
-                                   self.security),
+            *seller_followers(bootstrap_servers, self.security, self.sellers, self._report),
         ]
         for follower in self.followers:
             self.add_dependency(follower)
@@ -95,14 +118,6 @@ class ListingScanService(Service):
         self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         log.info("brand profile %r in force (%d brands)", key, len(self.profiles.catalog.profiles))
 
-    def apply_reputation(self, key: bytes | None, value: bytes | None, _partition: int, _offset: int) -> None:
-        if key is None:
-            return
-        if value is None:
-            self.reputation.remove(key.decode())
-        else:
-            self.reputation.put(SellerReputation.from_dict(orjson.loads(value)))
-
     def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
         """Send a report from a synchronous state handler; the task is kept until the broker
         acknowledges, and a refusal is logged rather than lost with an unreferenced task."""
@@ -120,10 +135,13 @@ class ListingScanService(Service):
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
 
+    def _new_producer(self) -> AIOKafkaProducer:
+        return make_producer(self.bootstrap_servers, linger_ms=self.settings.producer_linger_ms,
+                             max_batch_size=self.settings.producer_batch_bytes, **self.security)
+
     async def on_start(self) -> None:
         settings = self.settings
-        self.producer = make_producer(self.bootstrap_servers, linger_ms=settings.producer_linger_ms,
-                                      max_batch_size=settings.producer_batch_bytes, **self.security)
+        self.producer = self._new_producer()
         self.consumer = reader(
             self.bootstrap_servers,
             group_id=settings.scan_group_id,
@@ -167,13 +185,30 @@ class ListingScanService(Service):
             for tp, messages in batches.items() for m in messages
         ]
         result = self.scanner.process(records)
-        acks, _ = await enqueue(self.producer, result.outputs)
-        offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-        produced_at = [r.timestamp_ms for r in records if r.timestamp_ms and r.timestamp_ms > 0]
-        self.in_flight.append((asyncio.gather(*acks), offsets, len(records), produced_at))
+        links, self.unsent_links = [*self.unsent_links, *result.links], []
+        acks: asyncio.Future[object]
+        try:  # learned links go with the decisions: the offsets are committed once both are acknowledged
+            pending, _ = await enqueue(self.producer, [*result.outputs, *link_outputs(links)])
+            acks = asyncio.gather(*pending)
+        except KafkaError as exc:  # refused before it was sent: settled like a refused acknowledgement
+            acks = asyncio.get_running_loop().create_future()
+            acks.set_exception(exc)
+        if links:
+            acks.add_done_callback(lambda done: self._keep_if_refused(done, links))
+        starts = {tp: messages[0].offset for tp, messages in batches.items()}
+        ends = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
+        stamps = np.fromiter((r.timestamp_ms or 0 for r in records), dtype=float, count=len(records))
+        produced_at = stamps[stamps > 0]
+        self.in_flight.append(InFlight(acks, starts, ends, len(records), produced_at))
         self.metrics.record_batch(len(records), result.stage_seconds, result.stage_counts, result.routes,
                                   result.reasons, result.scores)
         return result
+
+    def _keep_if_refused(self, acks: asyncio.Future[object], links: list[Link]) -> None:
+        """Re-scanning a refused batch does not learn its links again (the networks already have
+        them), so they are kept for the next batch rather than missing from sellers.links."""
+        if acks.cancelled() or acks.exception() is not None:
+            self.unsent_links.extend(links)
 
     async def commit_acknowledged(self, wait: bool = False) -> None:
         """Commit the offsets of the oldest batches whose outputs are all acknowledged.
@@ -181,26 +216,57 @@ class ListingScanService(Service):
         Batches complete in order of submission per partition, and only a prefix of
         completed batches is committed, so no offset passes an unacknowledged output.
         With ``wait``, block until at least the oldest batch is done (back-pressure,
-        and the drain on revoke and stop)."""
+        and the drain on revoke and stop). A refused output stops the prefix there:
+        what was acknowledged before it is committed, the rest is rewound."""
         offsets: dict[TopicPartition, int] = {}
         count = 0
-        while self.in_flight and (wait or self.in_flight[0][0].done()):
-            acks, batch_offsets, records, produced_at = self.in_flight.popleft()
-            await acks  # raises if the broker refused an output: the worker stops, nothing is committed
-            offsets.update(batch_offsets)
-            count += records
-            now_ms = time.time() * 1000
-            for stamp in produced_at:
-                self.metrics.end_to_end.observe(max(0.0, now_ms - stamp) / 1000)
+        refused: KafkaError | None = None
+        while self.in_flight and (wait or self.in_flight[0].acks.done()):
+            batch = self.in_flight[0]
+            try:
+                await batch.acks
+            except KafkaError as exc:
+                refused = exc
+                break
+            self.in_flight.popleft()
+            offsets.update(batch.ends)
+            count += batch.records
+            self.metrics.end_to_end.observe_many(np.maximum(0.0, time.time() * 1000 - batch.produced_at) / 1000)
             wait = False
-        if not offsets:
-            return
-        try:
-            await self.consumer.commit(offsets)
-            self.broker_seen = time.monotonic()
-        except CommitFailedError:
-            log.warning("commit refused after a rebalance; %d records will be scanned again", count)
-        self.processed += count
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+                self.broker_seen = time.monotonic()
+                self.retry_backoff_s = RETRY_BACKOFF_S[0]
+            except CommitFailedError:
+                log.warning("commit refused after a rebalance; %d records will be scanned again", count)
+            self.processed += count
+        if refused is not None:
+            await self.rewind(refused)
+
+    async def rewind(self, refused: KafkaError) -> None:
+        """Drop every batch in flight and scan it again from its first offset with a new producer.
+
+        Nothing past the refused batch is committed, so a crash now would redo the same work;
+        staying up avoids a restart loop while the output topic refuses writes."""
+        dropped = list(self.in_flight)
+        self.in_flight.clear()
+        rewind_to: dict[TopicPartition, int] = {}
+        for batch in dropped:
+            for tp, offset in batch.starts.items():
+                rewind_to[tp] = min(offset, rewind_to.get(tp, offset))
+        log.warning("output refused (%r); %d records in %d batches will be produced again in %.1f s",
+                    refused, sum(b.records for b in dropped), len(dropped), self.retry_backoff_s)
+        await asyncio.gather(*(b.acks for b in dropped), return_exceptions=True)
+        await self.producer.stop()  # its last batches settle before a new producer writes the same partitions
+        self.producer = self._new_producer()
+        await self.producer.start()
+        assigned = self.consumer.assignment()
+        for tp, offset in rewind_to.items():
+            if tp in assigned:
+                self.consumer.seek(tp, offset)
+        await asyncio.sleep(self.retry_backoff_s)
+        self.retry_backoff_s = min(self.retry_backoff_s * 2, RETRY_BACKOFF_S[1])
 
     @Service.timer(5.0)
     async def _measure_lag(self) -> None:

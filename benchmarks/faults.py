@@ -7,6 +7,9 @@ the outputs by listing id: ``lost`` (neither a decision nor a dead letter),
 under at-least-once, and recognisable by that id) and ``recovery_s`` (from the
 fault to the last listing accounted for).
 
+``downstream_stall`` (benchmarks/stall.py) also audits the group's commits while
+listings.decisions refuses writes.
+
     python -m benchmarks.faults --json reports/faults.json [--scenarios worker_kill,poison_mix]
 """
 
@@ -30,6 +33,7 @@ from agents.demo import collect
 from agents.kafka import create_topics, wait_for_group
 from agents.processes import spawned, worker_command
 from benchmarks.common import benchmark_parser, publish_items, write_report
+from benchmarks.stall import downstream_stall
 from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator, Mix
 from pipeline.report import Reconciliation
@@ -46,6 +50,7 @@ class Stage:
     workers: list[subprocess.Popen[bytes]]
     log_dir: Path
     notes: dict[str, Any] = field(default_factory=dict)
+    after: list[Callable[[], None]] = field(default_factory=list)  # checks once every listing is accounted for
 
     def add_worker(self) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
@@ -102,6 +107,7 @@ SCENARIOS: dict[str, tuple[Fault, Mix]] = {
     "rebalance_storm": (rebalance_storm, Mix()),
     "poison_mix": (poison_mix, Mix(malformed=0.10)),
     "broker_restart": (broker_restart, Mix()),
+    "downstream_stall": (downstream_stall, Mix()),
 }
 
 
@@ -128,6 +134,8 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
             fault(stage)
             feeder.join()
             done_at = asyncio.run(collect(bootstrap, reconciliation, stall_timeout_s=120))
+            for check in stage.after:
+                check()
             for extra in workers[2:]:
                 if extra.poll() is None:
                     extra.terminate()
