@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import faust
 
@@ -12,6 +14,7 @@ from agents.outcomes import register_outcome_agents
 from agents.scan import ListingScanService
 from pipeline import __version__, topics
 from pipeline.metrics import Metrics
+from pipeline.seller_view import seller_view
 from pipeline.settings import Settings
 
 
@@ -40,11 +43,13 @@ def create_app(settings: Settings) -> faust.App:
     metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
                          "rules_version": settings.rules_version, "app_id": settings.app_id})
     ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
+    sellers: Callable[[str], dict[str, Any] | None] | None = None
     if "feedback" in settings.role_set:
         register_outcome_agents(app)
     if "scan" in settings.role_set:
         scan = ListingScanService(settings, bootstrap, metrics)
         app.service(scan)
         ready = scan.readiness
-    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready))
+        sellers = partial(seller_view, scan.sellers)
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, sellers))
     return app

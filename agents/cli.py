@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", parents=[common],
                         help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
 
+    seller = commands.add_parser("seller", parents=[common],
+                                 help="a seller's reputation, network, links and evidence, read from the seller topics")
+    seller.add_argument("seller_id", help="the marketplace's seller id")
+    seller.add_argument("--json", action="store_true", help="print the view as JSON (what /sellers/{id} serves)")
+    seller.add_argument("--no-progress", action="store_true", help="no progress bar while reading the topics")
+
     replay = commands.add_parser("replay", parents=[common],
                                  help="re-score listings.raw from a point in time with the rules in force (a backfill)")
     replay.add_argument("--from", dest="since", required=True, type=_timestamp,
@@ -354,10 +360,29 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_seller(settings: Settings, args: argparse.Namespace) -> int:
+    import orjson
+
+    from agents.kafka import client_security
+    from agents.seller_query import read_seller_state
+    from pipeline.seller_view import format_seller_view, seller_view
+
+    state, rejected = asyncio.run(read_seller_state(_cluster(settings), args.seller_id, client_security(settings),
+                                                    progress=not args.no_progress))
+    if rejected:
+        print(f"counterscan: {rejected} records on sellers.links are not seller links and were skipped", file=sys.stderr)
+    view = seller_view(state, args.seller_id)
+    if view is None:
+        print(f"counterscan: nothing is known of seller {args.seller_id!r} (no reputation, no links)", file=sys.stderr)
+        return 1
+    print(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() if args.json else format_seller_view(view))
+    return 0
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
-    "train": run_train, "status": run_status, "replay": run_replay,
+    "train": run_train, "status": run_status, "replay": run_replay, "seller": run_seller,
 }
 
 if __name__ == "__main__":

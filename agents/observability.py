@@ -1,14 +1,18 @@
-"""The worker's own HTTP endpoints: /metrics for Prometheus, /healthz and /readyz for probes.
+"""The worker's own HTTP endpoints: /metrics for Prometheus, /healthz and /readyz for probes,
+and /sellers/{seller_id}, what the worker knows of a seller and its network.
 
 Served by aiohttp (already in the worker through Faust) on the metrics port,
-bound to 127.0.0.1 unless configured otherwise.
+bound to 127.0.0.1 unless configured otherwise. The seller view is read from
+the worker's memory, so an analyst sees what decisions are being made with.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from aiohttp import web
 from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,18 +24,21 @@ log = logging.getLogger(__name__)
 
 class ObservabilityServer(Service):
     def __init__(self, metrics: Metrics, host: str, port: int, ready: Callable[[], tuple[bool, str]],
-                 **kwargs: object) -> None:
+                 sellers: Callable[[str], dict[str, Any] | None] | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.metrics = metrics
         self.host = host
         self.port = port
         self.ready = ready
+        self.sellers = sellers
 
     async def on_start(self) -> None:
         app = web.Application()
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
+        if self.sellers is not None:
+            app.router.add_get("/sellers/{seller_id}", self._seller)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, self.host, self.port).start()
@@ -51,3 +58,14 @@ class ObservabilityServer(Service):
     async def _readyz(self, _request: web.Request) -> web.Response:
         ready, reason = self.ready()
         return web.Response(text=reason + "\n", status=200 if ready else 503)
+
+    async def _seller(self, request: web.Request) -> web.Response:
+        seller_id = request.match_info["seller_id"]
+        view = self.sellers(seller_id) if self.sellers is not None else None
+        if view is None:
+            return _json({"error": "unknown seller", "seller_id": seller_id}, 404)
+        return _json(view, 200)
+
+
+def _json(body: dict[str, Any], status: int) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")

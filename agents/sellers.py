@@ -1,0 +1,56 @@
+"""Seller state on Kafka: following the two compacted seller topics, and publishing learned links.
+
+Every worker that needs seller networks (the scanner scoring listings, the
+feedback role judging repeat infringers) follows ``sellers.reputation`` and
+``sellers.links`` from the beginning, so a restarted worker knows every
+network without re-reading a single listing. A record on ``sellers.links``
+that is not a link goes to the dead-letter topic, as a bad brand profile does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+
+import orjson
+
+from agents.followers import CompactedTopicFollower
+from pipeline import topics
+from pipeline.links import link_record
+from pipeline.networks import Link
+from pipeline.records import deadletter_record, iso
+from pipeline.scanner import OutputRecord
+from pipeline.seller_state import SellerState
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str, bytes | None, bytes], None]  # topic, key, value: sent without waiting
+
+
+def link_outputs(links: Iterable[Link]) -> list[OutputRecord]:
+    """Links a scanner learned, as records for the compacted links changelog."""
+    return [OutputRecord(topics.SELLER_LINKS.name, *link_record(link)) for link in links]
+
+
+def seller_followers(bootstrap_servers: str, security: dict[str, object], state: SellerState,
+                     report: Report) -> list[CompactedTopicFollower]:
+    """Followers that keep ``state`` current; bad link records are reported through ``report``."""
+
+    def apply_reputation(key: bytes | None, value: bytes | None, _partition: int, _offset: int) -> None:
+        state.apply_reputation(key, value)
+
+    def apply_link(key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
+        rejection = state.apply_link(key, value)
+        if rejection is None:
+            return
+        log.error("%s[%d]@%d is not a seller link, ignored: %s (%s)", topics.SELLER_LINKS.name, partition, offset,
+                  rejection.detail, rejection.reason)
+        record = deadletter_record(rejection, topic=topics.SELLER_LINKS.name, partition=partition, offset=offset,
+                                   key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
+        report(topics.DEADLETTER.name, key, orjson.dumps(record))
+
+    return [
+        CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, apply_reputation, security),
+        CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, security),
+    ]

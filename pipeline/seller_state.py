@@ -1,0 +1,65 @@
+"""What a process knows of sellers, rebuilt from the two compacted seller topics.
+
+``sellers.reputation`` gives each seller's confirmed takedowns, ``sellers.links``
+the points sellers share. The scan worker, the feedback worker and the
+``counterscan seller`` command all apply the same records the same way, so a
+network's takedown total is the same wherever it is read: every reputation
+record reaches the networks too, not just the reputation book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+
+from pipeline.linklog import LinkLog
+from pipeline.links import parse_link
+from pipeline.networks import SellerNetworks
+from pipeline.reputation import ReputationBook, SellerReputation
+from pipeline.validation import Reason, Rejection
+
+
+class SellerState:
+    """Reputation counts, networks and the links behind them. ``keep_details`` picks the
+    sellers whose full reputation record is kept (a worker keeps none: millions of records
+    would not fit; the query command keeps the ones it shows)."""
+
+    def __init__(self, networks: SellerNetworks | None = None,
+                 keep_details: Callable[[str], bool] | None = None) -> None:
+        self.reputation = ReputationBook()
+        self.networks = networks if networks is not None else SellerNetworks()
+        self.links = LinkLog()
+        self.details: dict[str, SellerReputation] = {}
+        self.keep_details = keep_details
+
+    def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
+        """One sellers.reputation record: a seller's latest state, or a tombstone (no outcomes)."""
+        if key is None:
+            return
+        if value is None:
+            seller_id = key.decode()
+            self.reputation.remove(seller_id)
+            self.networks.record_confirmed(seller_id, 0)
+            self.details.pop(seller_id, None)
+            return
+        record = SellerReputation.from_dict(orjson.loads(value))
+        self.reputation.put(record)
+        self.networks.record_confirmed(record.seller_id, record.confirmed_takedowns)
+        if self.keep_details is not None and self.keep_details(record.seller_id):
+            self.details[record.seller_id] = record
+
+    def apply_link(self, key: bytes | None, value: bytes | None) -> Rejection | None:
+        """One sellers.links record. Every link is logged, also one the networks already had
+        (this process may have learned it first); a tombstone changes nothing, since links
+        are never undone; a record that is not a link comes back to be reported."""
+        if value is None:
+            return None
+        link = parse_link(value)
+        if isinstance(link, Rejection):
+            return link
+        if key is not None and not key.startswith(f"{link.seller_id}|".encode()):
+            return Rejection(Reason.SCHEMA_VIOLATION, "key does not name the link's seller")
+        self.networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at)
+        self.links.add([link])
+        return None

@@ -1,0 +1,163 @@
+"""Seller networks on a real broker: a new account inherits its network's record on its first
+listing, the links survive a worker restart through sellers.links, and an analyst can read a
+network from the command line and from a worker's /sellers/{id} endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from agents.kafka import partition_ids, wait_for_group
+from agents.testing import produce, read_until, running_worker
+from pipeline import topics
+from pipeline.broker import free_port
+from pipeline.testing import listing
+from tests.integration.test_feedback import outcome, until
+from tests.integration.test_observability import get
+from tests.integration.test_operations import cli
+
+pytestmark = pytest.mark.integration
+RUN = uuid.uuid4().hex[:10]
+OLD, NEW, STRANGER = f"{RUN}-old", f"{RUN}-new", f"{RUN}-stranger"
+
+
+def contact(name: str) -> str:
+    """What a marketplace shares: a hash of the contact point, never the contact."""
+    return hashlib.sha256(f"{RUN}:{name}".encode()).hexdigest()
+
+
+def first_listing(listing_id: str, seller: str, phone: str, created_at: str = "2026-11-25T00:00:00Z") -> dict:
+    return listing(listing_id=listing_id, **{"seller.id": seller, "seller.created_at": created_at,
+                                             "seller.contact_hashes": [phone]})
+
+
+def decide_all(bootstrap: str, items: list[dict], timeout_s: float = 60) -> dict[str, dict]:
+    asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(x["listing_id"].encode(), orjson.dumps(x)) for x in items]))
+    wanted = {x["listing_id"] for x in items}
+    records = asyncio.run(read_until(bootstrap, [topics.DECISIONS.name],
+                                     lambda rs: wanted <= {r["listing_id"] for _, _, r in rs}, timeout_s))
+    return {r["listing_id"]: r for _, _, r in records if r["listing_id"] in wanted}
+
+
+def view(port: int, seller: str) -> tuple[int, dict]:
+    status, body = get(f"http://127.0.0.1:{port}/sellers/{seller}")
+    return status, json.loads(body) if body else {}
+
+
+def members(answer: dict) -> dict[str, int]:
+    return {m["seller_id"]: m["confirmed_takedowns"] for m in answer["network"]["members"]}
+
+
+@pytest.fixture(scope="module")
+def network(worker: str, metrics_port: int) -> dict[str, dict]:
+    """A seller with three confirmed takedowns and a phone hash; then the first listings of a new
+    account with the same phone and of a new account with a phone of its own."""
+    decide_all(worker, [first_listing(f"{RUN}-old-1", OLD, contact("phone"), "2020-01-01T00:00:00Z")])
+    asyncio.run(produce(worker, topics.OUTCOMES.name, [outcome(RUN, OLD, n) for n in range(3)]))
+    known = until(lambda: (answer := view(metrics_port, OLD))[0] == 200
+                  and answer[1]["reputation"]["confirmed_takedowns"] == 3 and answer[1]["links"], 90)
+    assert known, f"the worker never knew {OLD}'s takedowns and phone: {view(metrics_port, OLD)}"
+    return decide_all(worker, [first_listing(f"{RUN}-new-1", NEW, contact("phone")),
+                               first_listing(f"{RUN}-stranger-1", STRANGER, contact("other phone"))])
+
+
+def test_a_new_account_sharing_a_phone_with_a_counterfeiter_is_reviewed_on_its_first_listing(network: dict):
+    linked, control = network[f"{RUN}-new-1"], network[f"{RUN}-stranger-1"]
+    assert control["route"] == "clear"  # the same listing from an account with nothing linked
+    assert linked["route"] in ("review", "takedown")
+    (signal,) = [s for s in linked["signals"] if s["name"] == "network_confirmed_takedowns"]
+    assert signal["value"] == 3
+    assert OLD in signal["detail"] and "contact point" in signal["detail"]
+
+
+def test_the_worker_serves_the_network_as_json(network: dict, metrics_port: int):
+    found = until(lambda: (a := view(metrics_port, NEW))[0] == 200 and len(a[1]["links"]) == 2 and a)
+    assert found, f"the worker never served both links: {view(metrics_port, NEW)}"
+    _, answer = found
+    assert members(answer) == {OLD: 3, NEW: 0}
+    assert answer["network"]["other_accounts_confirmed_takedowns"] == 3
+    assert answer["evidence"]["shared_points"] == [
+        {"kind": "contact", "point_prefix": contact("phone")[:12], "sellers": [OLD, NEW]}]
+    assert contact("phone") not in json.dumps(answer)
+    status, missing = view(metrics_port, f"{RUN}-nobody")
+    assert status == 404 and missing == {"error": "unknown seller", "seller_id": f"{RUN}-nobody"}
+
+
+def test_the_seller_command_prints_the_network(network: dict, worker: str):
+    as_json = until(lambda: (r := cli(worker, "seller", NEW, "--json", "--no-progress")).returncode == 0
+                    and len(json.loads(r.stdout)["links"]) == 2 and r)
+    assert as_json, "the seller command never showed both links"
+    answer = json.loads(as_json.stdout)
+    assert members(answer) == {OLD: 3, NEW: 0}
+    old = cli(worker, "seller", OLD, "--json", "--no-progress")
+    assert json.loads(old.stdout)["reputation"]["confirmed"] == 3  # the full record: the command read it
+    assert sorted(json.loads(old.stdout)["evidence"]["recent_outcome_ids"]) == [f"{RUN}-o{n}" for n in range(3)]
+    text = cli(worker, "seller", NEW, "--no-progress")
+    assert text.returncode == 0, text.stderr
+    assert OLD in text.stdout and contact("phone")[:12] in text.stdout and "2 account(s)" in text.stdout
+    assert contact("phone") not in text.stdout + as_json.stdout
+    unknown = cli(worker, "seller", f"{RUN}-nobody", "--no-progress")
+    assert unknown.returncode == 1 and "nothing is known" in unknown.stderr
+
+
+async def start_at_end(bootstrap: str, group: str) -> None:
+    """Commit the end of listings.raw for a new group, so its worker reads no listing written before."""
+    raw = topics.LISTINGS_RAW.name
+    partitions = [TopicPartition(raw, p) for p in await partition_ids(bootstrap, raw)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+def scan_worker(bootstrap: str, log_dir: Path, port: int, group: str):
+    asyncio.run(start_at_end(bootstrap, group))
+    log_dir.mkdir()
+    return running_worker(bootstrap, log_dir, port, scan_group_id=group, roles="scan", app_id=f"sn-{group}")
+
+
+def processed(port: int) -> float:
+    _, text = get(f"http://127.0.0.1:{port}/metrics")
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("counterscan_listings_processed_total"))
+
+
+def test_a_restarted_worker_knows_the_networks_without_reading_listings(topics_created: str, tmp_path: Path):
+    bootstrap = topics_created
+    chain = [(f"{RUN}-chain-a", ["p1"]), (f"{RUN}-chain-b", ["p1", "p2"]), (f"{RUN}-chain-c", ["p2"])]
+    ours = f"{RUN}-chain-".encode()
+    items = [listing(listing_id=f"{seller}-1", **{"seller.id": seller, "seller.contact_hashes": [contact(p) for p in phones]})
+             for seller, phones in chain]
+    first_port = free_port()
+    with scan_worker(bootstrap, tmp_path / "first", first_port, f"sn-{RUN}-1") as proc:
+        asyncio.run(wait_for_group(bootstrap, f"sn-{RUN}-1", 1, alive=lambda: proc.poll() is None))
+        decide_all(bootstrap, items)
+        assert until(lambda: processed(first_port) >= len(items)), "the first worker scanned nothing"
+        assert until(lambda: view(first_port, f"{RUN}-chain-c")[1].get("network", {}).get("size") == 3)
+    links = asyncio.run(read_until(bootstrap, [topics.SELLER_LINKS.name],
+                                   lambda rs: sum(k.startswith(ours) for _, k, _ in rs) >= 4, 30))
+    assert {k.decode() for _, k, _ in links if k.startswith(ours)} == {
+        f"{seller}|contact:{contact(p)}" for seller, phones in chain for p in phones}
+
+    second_port = free_port()
+    started = time.monotonic()
+    with scan_worker(bootstrap, tmp_path / "second", second_port, f"sn-{RUN}-2") as proc:
+        answer = until(lambda: (a := view(second_port, f"{RUN}-chain-a"))[0] == 200 and a[1]["network"]["size"] == 3 and a[1])
+        recovered_s = time.monotonic() - started
+        assert answer, f"the restarted worker does not know the network: {view(second_port, f'{RUN}-chain-a')}"
+        assert set(members(answer)) == {seller for seller, _ in chain}
+        assert len(answer["links"]) == 4
+        assert processed(second_port) == 0  # from sellers.links alone: it read no listing
+        assert proc.poll() is None
+    print(f"restarted worker served the network {recovered_s:.1f} s after its start")
