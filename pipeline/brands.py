@@ -209,8 +209,11 @@ class BrandCatalog:
         hits: dict[int, list[tuple[int, _Term, str, bool]]] = {}  # row -> (start, term, text, bent)
         plainly: set[tuple[int, str]] = set()  # (row, brand) with an alias found as written
         rows, ids, starts = batch.locate(self._literals)
+        row_texts: dict[int, bytes] = {}  # sliced once per row: a row can have thousands of hits
         for row, literal, start in zip(rows.tolist(), ids.tolist(), starts.tolist()):
-            text = batch.row_bytes(row)
+            text = row_texts.get(row)
+            if text is None:
+                text = row_texts[row] = batch.row_bytes(row)
             for term in (self._terms[i] for i in self._terms_of_literal[literal]):
                 if term.stands_alone(text, start):
                     hits.setdefault(row, []).append((start, term, term.folded, False))
@@ -228,19 +231,25 @@ class BrandCatalog:
             found = sorted({(item[0], item[1].brand_id, item[1].evidence): item for item in found}.values(),
                            key=lambda item: item[0])
             literal = None if raw_texts[row].isascii() else plain(raw_texts[row])
+            written: dict[str, bool] = {}  # brand -> an alias is in the raw text as written; once per brand,
+            # not per match, or a text of many look-alike spellings is searched once for each of them
             results[row] = [
                 BrandMatch(term.brand_id, term.evidence, term.evidence == "alias" and self._disguised(
-                    term.brand_id, bent, literal), matched)
+                    term.brand_id, bent, literal, written), matched)
                 for _, term, matched, bent in found
             ]
         return results
 
-    def _disguised(self, brand_id: str, bent: bool, literal: str | None) -> bool:
+    def _disguised(self, brand_id: str, bent: bool, literal: str | None, written: dict[str, bool]) -> bool:
         """Bent spellings are disguises; so are look-alike letters and accents, which folding
         hid: then the raw text does not contain any alias as written."""
         if bent:
             return True
-        return literal is not None and not any(a in literal for a in self._literal_aliases[brand_id])
+        if literal is None:
+            return False
+        if brand_id not in written:
+            written[brand_id] = any(a in literal for a in self._literal_aliases[brand_id])
+        return not written[brand_id]
 
     def declared_brand(self, declared: str | None) -> str | None:
         """Catalog id of a seller-declared brand field, if it names a protected brand."""
