@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import faust
 
-from agents.kafka import faust_credentials, resolve_bootstrap
+from agents.kafka import client_security, faust_credentials, resolve_bootstrap
 from agents.observability import ObservabilityServer
 from agents.outcomes import register_outcome_agents
 from agents.scan import ListingScanService
+from agents.sellers import SellerStateService, caught_up
 from pipeline import __version__, topics
 from pipeline.metrics import Metrics
+from pipeline.seller_state import SellerState
 from pipeline.seller_view import seller_view
 from pipeline.settings import Settings
 
@@ -43,13 +44,18 @@ def create_app(settings: Settings) -> faust.App:
     metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
                          "rules_version": settings.rules_version, "app_id": settings.app_id})
     ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
-    sellers: Callable[[str], dict[str, Any] | None] | None = None
-    if "feedback" in settings.role_set:
-        register_outcome_agents(app)
     if "scan" in settings.role_set:
         scan = ListingScanService(settings, bootstrap, metrics)
         app.service(scan)
         ready = scan.readiness
-        sellers = partial(seller_view, scan.sellers)
+        state, followers = scan.sellers, scan.followers
+    else:  # a feedback-only worker follows the seller topics itself
+        known = SellerStateService(bootstrap, client_security(settings), SellerState())
+        app.service(known)
+        state, followers = known.state, known.followers
+    sellers = partial(seller_view, state)
+    if "feedback" in settings.role_set:
+        state.track_strikes()
+        register_outcome_agents(app, settings, state, partial(caught_up, followers))
     app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, sellers))
     return app

@@ -5,20 +5,31 @@ re-keys them by seller (``counterscan.outcomes-by-seller``), so every outcome
 of one seller passes through one partition and one worker. The second agent
 folds them into the ``seller_reputation`` table, whose changelog is the
 compacted ``sellers.reputation`` topic that every worker's scanner follows.
+
+The same agent applies the repeat-infringer policy: when an outcome makes the
+seller, or the network of accounts linked to it, a repeat infringer, a
+recommendation with the evidence goes to ``suspects.sellers`` before the
+seller's record is written. Judging a network needs the networks and the
+linked accounts' strikes, so the feedback role follows ``sellers.links`` and
+``sellers.reputation`` too, and judges nothing until it has caught up.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 import faust
 import orjson
 
 from pipeline import topics
-from pipeline.outcomes import fold_outcome, parse_outcome
+from pipeline.outcomes import parse_outcome
 from pipeline.records import deadletter_record, iso
-from pipeline.reputation import SellerReputation
+from pipeline.repeat_infringer import RepeatInfringerPolicy
+from pipeline.seller_feedback import fold_seller_outcome
+from pipeline.seller_state import SellerState
+from pipeline.settings import Settings
 from pipeline.validation import Rejection
 
 log = logging.getLogger(__name__)
@@ -39,10 +50,15 @@ def _raw_topic(app: faust.App, spec: topics.TopicSpec, **options: object) -> fau
     return app.topic(spec.name, key_serializer="raw", value_serializer="raw", partitions=spec.partitions, **options)
 
 
-def register_outcome_agents(app: faust.App) -> faust.Table:
+def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerState,
+                            sellers_known: Callable[[], Awaitable[None]]) -> faust.Table:
+    """``sellers`` must track strikes (:meth:`SellerState.track_strikes`); ``sellers_known``
+    returns once it holds what the seller topics held at start-up."""
     outcomes = _raw_topic(app, topics.OUTCOMES)
     by_seller = _raw_topic(app, topics.OUTCOMES_BY_SELLER)
     deadletters = _raw_topic(app, topics.DEADLETTER)
+    suspects = _raw_topic(app, topics.SUSPECTS_SELLERS)
+    policy = RepeatInfringerPolicy.from_settings(settings)
     changelog = app.topic(topics.SELLER_REPUTATION.name, key_serializer="raw", value_serializer="json",
                           partitions=topics.SELLER_REPUTATION.partitions, compacting=True, deleting=False)
     table = app.Table(
@@ -67,12 +83,19 @@ def register_outcome_agents(app: faust.App) -> faust.Table:
 
     @app.agent(by_seller, name="seller-reputation")
     async def fold(stream: faust.StreamT) -> None:
+        await sellers_known()
         async for event in stream.events():
             record = parse_outcome(event.value)
             if isinstance(record, Rejection):  # validated upstream; a foreign producer is not trusted
                 continue
-            current = table.get(event.key)
-            updated = fold_outcome(SellerReputation.from_dict(current) if current else None, record)
-            table[event.key] = updated.to_dict()
+            folded = fold_seller_outcome(table.get(event.key), record, sellers.strikes or {}, sellers.networks,
+                                         datetime.now(timezone.utc), policy, settings.rules_version)
+            if folded.value is None:  # delivered twice: counted already
+                continue
+            if folded.recommendation is not None:
+                log.warning("seller %s is a repeat infringer (%s): %s", record.seller_id,
+                            folded.recommendation["scope"], "; ".join(folded.recommendation["reasons"]))
+                await suspects.send(key=event.key, value=orjson.dumps(folded.recommendation))
+            table[event.key] = folded.value
 
     return table

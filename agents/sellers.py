@@ -9,11 +9,13 @@ that is not a link goes to the dead-letter topic, as a bad brand profile does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 
 import orjson
+from mode import Service
 
 from agents.followers import CompactedTopicFollower
 from pipeline import topics
@@ -54,3 +56,21 @@ def seller_followers(bootstrap_servers: str, security: dict[str, object], state:
         CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, apply_reputation, security),
         CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, security),
     ]
+
+
+async def caught_up(followers: Sequence[CompactedTopicFollower]) -> None:
+    """Until every follower has applied what its topic held at start-up."""
+    await asyncio.gather(*(follower.caught_up.wait() for follower in followers))
+
+
+class SellerStateService(Service):
+    """The seller followers of a worker that does not scan (a feedback-only worker). A bad link
+    record is logged here, not reported: the scan workers following the same topic report it."""
+
+    def __init__(self, bootstrap_servers: str, security: dict[str, object], state: SellerState,
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.state = state
+        self.followers = seller_followers(bootstrap_servers, security, state, lambda _topic, _key, _value: None)
+        for follower in self.followers:
+            self.add_dependency(follower)

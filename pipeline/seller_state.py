@@ -16,14 +16,18 @@ import orjson
 from pipeline.linklog import LinkLog
 from pipeline.links import parse_link
 from pipeline.networks import SellerNetworks
+from pipeline.outcomes import OutcomeRecord
 from pipeline.reputation import ReputationBook, SellerReputation
+from pipeline.seller_feedback import STRIKES, strike_outcomes
 from pipeline.validation import Reason, Rejection
 
 
 class SellerState:
     """Reputation counts, networks and the links behind them. ``keep_details`` picks the
     sellers whose full reputation record is kept (a worker keeps none: millions of records
-    would not fit; the query command keeps the ones it shows)."""
+    would not fit; the query command keeps the ones it shows). :meth:`track_strikes` also
+    keeps the recent strikes, with their listings, of every seller that has any: what a
+    repeat-infringer recommendation cites for the accounts linked to a seller."""
 
     def __init__(self, networks: SellerNetworks | None = None,
                  keep_details: Callable[[str], bool] | None = None) -> None:
@@ -32,6 +36,12 @@ class SellerState:
         self.links = LinkLog()
         self.details: dict[str, SellerReputation] = {}
         self.keep_details = keep_details
+        self.strikes: dict[str, tuple[OutcomeRecord, ...]] | None = None
+
+    def track_strikes(self) -> None:
+        """Keep strikes from the reputation records applied from now on (call before following)."""
+        if self.strikes is None:
+            self.strikes = {}
 
     def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
         """One sellers.reputation record: a seller's latest state, or a tombstone (no outcomes)."""
@@ -42,8 +52,17 @@ class SellerState:
             self.reputation.remove(seller_id)
             self.networks.record_confirmed(seller_id, 0)
             self.details.pop(seller_id, None)
+            if self.strikes is not None:
+                self.strikes.pop(seller_id, None)
             return
-        record = SellerReputation.from_dict(orjson.loads(value))
+        data = orjson.loads(value)
+        record = SellerReputation.from_dict(data)
+        if self.strikes is not None:
+            strikes = strike_outcomes(record.seller_id, data.get(STRIKES, ()))
+            if strikes:
+                self.strikes[record.seller_id] = strikes
+            else:
+                self.strikes.pop(record.seller_id, None)
         self.reputation.put(record)
         self.networks.record_confirmed(record.seller_id, record.confirmed_takedowns)
         if self.keep_details is not None and self.keep_details(record.seller_id):

@@ -11,10 +11,12 @@ import time
 import uuid
 from pathlib import Path
 
+import jsonschema
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+import schemas
 from agents.kafka import partition_ids, wait_for_group
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
@@ -106,6 +108,24 @@ def test_the_seller_command_prints_the_network(network: dict, worker: str):
     assert contact("phone") not in text.stdout + as_json.stdout
     unknown = cli(worker, "seller", f"{RUN}-nobody", "--no-progress")
     assert unknown.returncode == 1 and "nothing is known" in unknown.stderr
+
+
+def test_repeat_infringers_and_their_new_accounts_are_recommended_with_the_evidence(network: dict, worker: str):
+    asyncio.run(produce(worker, topics.OUTCOMES.name, [outcome(RUN, NEW, 10)]))  # the new account's first strike
+    records = asyncio.run(read_until(worker, [topics.SUSPECTS_SELLERS.name],
+                                     lambda rs: {OLD.encode(), NEW.encode()} <= {k for _, k, _ in rs}, 90))
+    found = {k.decode(): r for _, k, r in records if k in (OLD.encode(), NEW.encode())}
+    assert set(found) == {OLD, NEW}, "no recommendation on suspects.sellers"
+    validator = jsonschema.Draft202012Validator(schemas.load("seller_recommendation.v1.json"))
+    for record in found.values():
+        validator.validate(record)
+    assert found[OLD]["scope"] == "seller" and found[OLD]["seller"]["strikes"] == 3
+    assert sorted(found[OLD]["evidence"]["listings"]) == [f"{RUN}-sold-{n}" for n in range(3)]
+    assert found[NEW]["scope"] == "network" and found[NEW]["seller"]["strikes"] == 1
+    assert found[NEW]["network"]["strikes"] == 4 and found[NEW]["network"]["accounts"] == 2
+    assert found[NEW]["network"]["linked_sellers"] == [{"seller_id": OLD, "confirmed_takedowns": 3}]
+    assert sorted(found[NEW]["evidence"]["listings"]) == sorted(f"{RUN}-sold-{n}" for n in (0, 1, 2, 10))
+    assert sum(k == OLD.encode() for _, k, _ in records) == 1  # one finding, one recommendation
 
 
 async def start_at_end(bootstrap: str, group: str) -> None:
