@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from mode import Service
 
 from agents.kafka import partition_ids
@@ -19,19 +19,24 @@ from agents.kafka import partition_ids
 log = logging.getLogger(__name__)
 
 RecordHandler = Callable[[bytes | None, bytes | None, int, int], None]  # key, value, partition, offset
+BatchHandler = Callable[[list[ConsumerRecord]], None]  # one fetch's records of one partition
 
 
 class CompactedTopicFollower(Service):
     """Applies every record of a topic to ``handle``; ``caught_up`` is set once the
-    records that existed at start-up are all applied."""
+    records that existed at start-up are all applied. With ``handle_batch``, a fetch's
+    records are applied together (state with vectorised writes rebuilds many times faster
+    that way), and one by one with ``handle`` only if the batch fails."""
 
     def __init__(self, bootstrap_servers: str, topic: str, handle: RecordHandler,
-                 security: dict[str, object] | None = None, **kwargs: object) -> None:
+                 security: dict[str, object] | None = None, handle_batch: BatchHandler | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.bootstrap_servers = bootstrap_servers
         self.security = security or {}
         self.topic = topic
         self.handle = handle
+        self.handle_batch = handle_batch
         self.caught_up = asyncio.Event()
         self.applied = 0
 
@@ -55,6 +60,13 @@ class CompactedTopicFollower(Service):
         while not self.should_stop:
             batches = await self.consumer.getmany(timeout_ms=500, max_records=10000)
             for messages in batches.values():
+                if self.handle_batch is not None:
+                    try:
+                        self.handle_batch(messages)
+                        self.applied += len(messages)
+                        continue
+                    except Exception:
+                        log.exception("could not apply %d records of %s at once; one by one", len(messages), self.topic)
                 for message in messages:
                     try:
                         self.handle(message.key, message.value, message.partition, message.offset)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 
 import orjson
+from aiokafka import ConsumerRecord
 from mode import Service
 
 from agents.followers import CompactedTopicFollower
@@ -24,6 +25,7 @@ from pipeline.networks import Link
 from pipeline.records import deadletter_record, iso
 from pipeline.scanner import OutputRecord
 from pipeline.seller_state import SellerState
+from pipeline.validation import Rejection
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +44,26 @@ def seller_followers(bootstrap_servers: str, security: dict[str, object], state:
     def apply_reputation(key: bytes | None, value: bytes | None, _partition: int, _offset: int) -> None:
         state.apply_reputation(key, value)
 
-    def apply_link(key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
-        rejection = state.apply_link(key, value)
-        if rejection is None:
-            return
+    def refuse(rejection: Rejection, key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
         log.error("%s[%d]@%d is not a seller link, ignored: %s (%s)", topics.SELLER_LINKS.name, partition, offset,
                   rejection.detail, rejection.reason)
         record = deadletter_record(rejection, topic=topics.SELLER_LINKS.name, partition=partition, offset=offset,
                                    key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
         report(topics.DEADLETTER.name, key, orjson.dumps(record))
 
+    def apply_link(key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
+        rejection = state.apply_link(key, value)
+        if rejection is not None:
+            refuse(rejection, key, value, partition, offset)
+
+    def apply_links(messages: list[ConsumerRecord]) -> None:
+        for index, rejection in state.apply_links([(m.key, m.value) for m in messages]).items():
+            message = messages[index]
+            refuse(rejection, message.key, message.value, message.partition, message.offset)
+
     return [
         CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, apply_reputation, security),
-        CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, security),
+        CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, security, apply_links),
     ]
 
 

@@ -38,7 +38,8 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, 
 async def read_until(bootstrap: str, topics: list[str], done: Callable[[list[tuple[str, bytes | None, dict[str, Any]]]], bool],
                      timeout_s: float = 60.0, security: dict[str, object] | None = None,
                      ) -> list[tuple[str, bytes | None, dict[str, Any]]]:
-    """Every record of the topics from the beginning, until ``done(records)`` or the timeout."""
+    """Every record of the topics from the beginning, until ``done(records)`` or the timeout.
+    Tombstones (no value) are left out: they say a key is gone, not what it holds."""
     consumer = reader(bootstrap, *topics, **(security or {}))
     await consumer.start()
     seen: list[tuple[str, bytes | None, dict[str, Any]]] = []
@@ -47,7 +48,7 @@ async def read_until(bootstrap: str, topics: list[str], done: Callable[[list[tup
         while time.monotonic() < deadline and not done(seen):
             batches = await consumer.getmany(timeout_ms=300)
             for tp, messages in batches.items():
-                seen.extend((tp.topic, m.key, orjson.loads(m.value)) for m in messages)
+                seen.extend((tp.topic, m.key, orjson.loads(m.value)) for m in messages if m.value is not None)
         return seen
     finally:
         await consumer.stop()

@@ -128,6 +128,18 @@ def test_repeat_infringers_and_their_new_accounts_are_recommended_with_the_evide
     assert sum(k == OLD.encode() for _, k, _ in records) == 1  # one finding, one recommendation
 
 
+def test_a_record_on_sellers_links_that_is_not_a_link_is_dead_lettered(worker: str):
+    key = f"{RUN}-bad|contact:x".encode()
+    asyncio.run(produce(worker, topics.SELLER_LINKS.name, [(key, b'{"seller_id": 7}')]))
+    try:
+        records = asyncio.run(read_until(worker, [topics.DEADLETTER.name], lambda rs: any(k == key for _, k, _ in rs), 60))
+        dead = [r for _, k, r in records if k == key]
+        assert dead and dead[0]["source"]["topic"] == topics.SELLER_LINKS.name
+        assert dead[0]["reason"] in ("missing_field", "wrong_type", "schema_violation")
+    finally:  # a tombstone, so compaction clears it from a shared cluster
+        asyncio.run(produce(worker, topics.SELLER_LINKS.name, [(key, None)]))
+
+
 async def start_at_end(bootstrap: str, group: str) -> None:
     """Commit the end of listings.raw for a new group, so its worker reads no listing written before."""
     raw = topics.LISTINGS_RAW.name

@@ -81,3 +81,17 @@ def test_link_log_reads_by_seller_oldest_first():
     assert len(rows) == len([i for i in range(5000) if i % 7 == 3])
     assert [r.first_seen_at for r in rows] == sorted(r.first_seen_at for r in rows)
     assert {r.kind for r in rows} == {"contact", "image"} and all(len(r.point_prefix) == 12 for r in rows)
+
+
+def test_links_applied_a_fetch_at_a_time_give_the_networks_of_one_at_a_time():
+    links = [Link(f"s{i // 2}", f"{i % 37:032x}", PointKind.IMAGE if i % 5 == 0 else PointKind.CONTACT, None)
+             for i in range(400)]
+    records = [link_record(link) for link in links]
+    records[7] = (b"s3|contact:x", b'{"seller_id": 3}')
+    batched, single = SellerState(), SellerState()
+    rejected = batched.apply_links(records)
+    assert list(rejected) == [7]
+    assert [i for i, r in enumerate(records) if single.apply_link(*r) is not None] == [7]
+    for seller in (f"s{i}" for i in range(200)):
+        assert batched.networks.network_of(seller) == single.networks.network_of(seller)
+    assert len(batched.links) == len(single.links) == 399
