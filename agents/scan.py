@@ -257,6 +257,8 @@ class ListingScanService(Service):
                 rewind_to[tp] = min(offset, rewind_to.get(tp, offset))
         log.warning("output refused (%r); %d records in %d batches will be produced again in %.1f s",
                     refused, sum(b.records for b in dropped), len(dropped), self.retry_backoff_s)
+        self.metrics.output_refusals.inc()
+        self.metrics.records_rescanned.inc(sum(b.records for b in dropped))
         await asyncio.gather(*(b.acks for b in dropped), return_exceptions=True)
         await self.producer.stop()  # its last batches settle before a new producer writes the same partitions
         self.producer = self._new_producer()

@@ -59,6 +59,10 @@ class Metrics:
                                     buckets=BATCH_BUCKETS, registry=r)
         self.consumer_lag = Gauge("counterscan_consumer_lag", "Log end offset minus this worker's position",
                                   ["topic", "partition"], registry=r)
+        self.output_refusals = Counter("counterscan_output_refusals", "Times the broker refused an output and the "
+                                       "batches in flight were rewound (the error is logged)", registry=r)
+        self.records_rescanned = Counter("counterscan_records_rescanned", "Input records scanned again after a "
+                                         "refused output", registry=r)
         self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
         self.worker = Info("counterscan_worker", "What this worker runs", registry=r)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
