@@ -36,6 +36,22 @@ async def enqueue(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -
     for record in records:
         by_topic.setdefault(record.topic, []).append(record)
     pending: list[asyncio.Future[object]] = []
+    try:
+        await _send_all(producer, by_topic, pending)
+    except BaseException:
+        for future in pending:  # the caller never sees these: settle their outcomes here, quietly
+            future.add_done_callback(_retrieve)
+        raise
+    return pending, sum(map(len, by_topic.values()))
+
+
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+async def _send_all(producer: AIOKafkaProducer, by_topic: dict[str, list[OutputRecord]],
+                    pending: list[asyncio.Future[object]]) -> None:
     timestamp = int(time.time() * 1000)
     for topic, batch in by_topic.items():
         await producer.client._wait_on_metadata(topic)  # noqa: SLF001 - what send() does too
@@ -55,7 +71,6 @@ async def enqueue(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -
         for partition, builder in builders.items():
             if builder.record_count():
                 pending.append(await producer.send_batch(builder, topic, partition=partition))
-    return pending, sum(map(len, by_topic.values()))
 
 
 def _partitions(batch: list[OutputRecord], every: list[int], available: list[int]) -> list[int]:
