@@ -15,6 +15,8 @@ import jsonschema
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 import schemas
 from agents.kafka import partition_ids, wait_for_group
@@ -56,6 +58,26 @@ def view(port: int, seller: str) -> tuple[int, dict]:
 
 def members(answer: dict) -> dict[str, int]:
     return {m["seller_id"]: m["confirmed_takedowns"] for m in answer["network"]["members"]}
+
+
+async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        return {entry[0]: entry[1] for entry in response.resources[0][4]}
+    finally:
+        await admin.close()
+
+
+def test_topics_create_makes_the_seller_topics(topics_created: str):
+    result = cli(topics_created, "topics", "create")
+    assert result.returncode == 0, result.stderr
+    states = dict(line.split() for line in result.stdout.splitlines())
+    assert states[topics.SELLER_LINKS.name] in ("created", "exists")
+    assert states[topics.SUSPECTS_SELLERS.name] in ("created", "exists")
+    assert asyncio.run(topic_config(topics_created, topics.SELLER_LINKS.name))["cleanup.policy"] == "compact"
+    assert asyncio.run(topic_config(topics_created, topics.SUSPECTS_SELLERS.name))["cleanup.policy"] == "delete"
 
 
 @pytest.fixture(scope="module")
