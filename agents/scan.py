@@ -42,9 +42,9 @@ from agents.produce_batch import enqueue, produce_all
 from agents.sellers import link_outputs, seller_followers
 from pipeline import topics
 from pipeline.metrics import Metrics
+from pipeline.networks import Link
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
-from pipeline.networks import Link
 from pipeline.scanner import BatchResult, InputRecord, OutputRecord, Scanner
 from pipeline.seller_state import SellerState
 from pipeline.settings import Settings
