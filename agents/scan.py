@@ -284,7 +284,12 @@ class ListingScanService(Service):
             self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, ends[tp] - position))
 
     def readiness(self) -> tuple[bool, str]:
-        """Ready when partitions are assigned and the broker answered within the last 30 s."""
+        """Ready when the state topics are read (a restart on millions of seller links takes a
+        while, and scans nothing until then), partitions are assigned and the broker answered
+        within the last 30 s."""
+        behind = [follower.topic for follower in self.followers if not follower.caught_up.is_set()]
+        if behind:
+            return False, f"reading {', '.join(behind)} from the beginning"
         assigned = len(self.consumer.assignment()) if hasattr(self, "consumer") else 0
         if not assigned:
             return False, "no partitions assigned"

@@ -8,7 +8,8 @@ a network of 2 to 50 accounts), then measures two things against the broker:
   process: records per second until it has caught up;
 - a `counterscan worker --roles scan` process started on a group that reads
   no listing: seconds from its start until its /sellers/{id} endpoint shows
-  the network of the last seller published, complete.
+  the network of the last seller published, complete, and until its
+  /readyz answers 200 (not before the state topics are read).
 
     python -m benchmarks.links_recovery --sellers 300000 --json reports/links_recovery.json
 """
@@ -85,22 +86,38 @@ def follow(bootstrap: str) -> tuple[float, SellerState]:
     return asyncio.run(run())
 
 
-def worker_recovery(bootstrap: str, seller: str, size: int) -> float:
-    """Seconds from a worker's start until it serves ``seller``'s network with ``size`` accounts."""
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, ConnectionError):
+        return 0
+
+
+def worker_recovery(bootstrap: str, seller: str, size: int) -> tuple[float, float]:
+    """Seconds from a worker's start until it serves ``seller``'s network with ``size`` accounts,
+    and until its /readyz answers 200."""
     port, group = free_port(), f"links-recovery-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory() as logs:
         started = time.monotonic()
         with running_worker(bootstrap, Path(logs), port, scan_group_id=group, roles="scan",
                             app_id=f"{group}-app") as proc:
+            served = ready = None
             while proc.poll() is None:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/sellers/{seller}", timeout=5) as answer:
-                        if json.loads(answer.read())["network"]["size"] == size:
-                            elapsed = time.monotonic() - started
-                            asyncio.run(wait_for_group(bootstrap, group, 1))
-                            return elapsed
-                except (urllib.error.URLError, ConnectionError):
-                    pass
+                if ready is None and _status(f"http://127.0.0.1:{port}/readyz") == 200:
+                    ready = time.monotonic() - started
+                if served is None:
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sellers/{seller}", timeout=5) as answer:
+                            if json.loads(answer.read())["network"]["size"] == size:
+                                served = time.monotonic() - started
+                    except (urllib.error.URLError, ConnectionError):
+                        pass
+                if served is not None and ready is not None:
+                    asyncio.run(wait_for_group(bootstrap, group, 1))
+                    return served, ready
                 time.sleep(0.2)
             tail = (Path(logs) / "process-0.log").read_text(errors="replace")[-3000:]
     raise RuntimeError("the worker exited before it knew the network:\n" + tail)
@@ -114,11 +131,11 @@ def main() -> None:
         prepare_topics(bootstrap)
         links, last, size = publish(bootstrap, args.sellers, args.seed)
         follow_s, state = follow(bootstrap)
-        worker_s = worker_recovery(bootstrap, last, size)
+        worker_s, ready_s = worker_recovery(bootstrap, last, size)
     report = {"broker": broker, "sellers": args.sellers, "links": links, "follower_s": round(follow_s, 2),
               "follower_links_per_s": round(links / follow_s), "networks_sellers": state.networks.sellers,
               "networks_points": state.networks.points, "link_log_mb": round(state.links.nbytes / 2**20, 1),
-              "networks_mb": round(state.networks.nbytes / 2**20, 1), "worker_recovery_s": round(worker_s, 2),
+              "networks_mb": round(state.networks.nbytes / 2**20, 1), "worker_recovery_s": round(worker_s, 2), "worker_ready_s": round(ready_s, 2),
               "checked_seller": last, "checked_network_size": size}
     write_report(report, args.json, [
         ("broker", broker), ("links on sellers.links", links),
@@ -126,6 +143,7 @@ def main() -> None:
         ("sellers / points rebuilt", f"{state.networks.sellers} / {state.networks.points}"),
         ("networks + link log (MiB)", f"{state.networks.nbytes / 2**20:.1f} + {state.links.nbytes / 2**20:.1f}"),
         ("worker: start to network served (s)", f"{worker_s:.2f}"),
+        ("worker: start to /readyz 200 (s)", f"{ready_s:.2f}"),
     ])
 
 
