@@ -22,6 +22,7 @@ from pipeline.hashindex import keys_of
 from pipeline.networks import Link, PointKind
 
 PREFIX_CHARS = 12
+SCAN_PER_SELLER = 4  # up to this many sellers, reading the links compares once per seller
 NO_TIME = 0
 GROWTH = 1.5
 
@@ -77,7 +78,13 @@ class LinkLog:
         if not self._size or not seller_ids:
             return []
         names = dict(zip(keys_of(seller_ids, len(seller_ids)).tolist(), seller_ids))
-        rows = np.flatnonzero(np.isin(self._seller[:self._size], np.fromiter(names, np.uint64, len(names))))
+        wanted = np.sort(np.fromiter(names, np.uint64, len(names)))
+        keys = self._seller[:self._size]
+        if wanted.size <= SCAN_PER_SELLER:  # a comparison pass per seller
+            rows = np.flatnonzero(np.isin(keys, wanted))
+        else:  # one binary-search pass over millions of links, whatever the member count
+            at = np.minimum(np.searchsorted(wanted, keys), wanted.size - 1)
+            rows = np.flatnonzero(wanted[at] == keys)
         rows = rows[np.argsort(self._seen[rows], kind="stable")][:limit]
         return [LinkRow(names[int(self._seller[r])], PointKind(int(self._kind[r])).label,
                         self._prefix[r].decode(errors="replace"), _iso(int(self._seen[r])))

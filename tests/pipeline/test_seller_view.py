@@ -81,6 +81,9 @@ def test_link_log_reads_by_seller_oldest_first():
     assert len(rows) == len([i for i in range(5000) if i % 7 == 3])
     assert [r.first_seen_at for r in rows] == sorted(r.first_seen_at for r in rows)
     assert {r.kind for r in rows} == {"contact", "image"} and all(len(r.point_prefix) == 12 for r in rows)
+    for sellers in (["s1", "s5"], [f"s{i}" for i in (0, 1, 2, 4, 5, 6)]):  # both ways of reading
+        assert {r.seller_id for r in log.of(sellers, limit=10_000)} == set(sellers)
+        assert len(log.of(sellers, limit=10_000)) == sum(1 for i in range(5000) if f"s{i % 7}" in sellers)
 
 
 def test_links_applied_a_fetch_at_a_time_give_the_networks_of_one_at_a_time():
