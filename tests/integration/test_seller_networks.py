@@ -21,6 +21,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 import schemas
 from agents.kafka import partition_ids, wait_for_group
 from agents.testing import produce, read_until, running_worker
+from benchmarks.stall import REFUSING_BYTES, _alter, _topic_overrides
 from pipeline import topics
 from pipeline.broker import free_port
 from pipeline.testing import listing
@@ -160,6 +161,36 @@ def test_a_record_on_sellers_links_that_is_not_a_link_is_dead_lettered(worker: s
         assert dead[0]["reason"] in ("missing_field", "wrong_type", "schema_violation")
     finally:  # a tombstone, so compaction clears it from a shared cluster
         asyncio.run(produce(worker, topics.SELLER_LINKS.name, [(key, None)]))
+
+
+async def refusing(bootstrap: str, topic: str, refuse: bool, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Make ``topic`` refuse every record (returns its own settings), or restore ``overrides``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        own = await _topic_overrides(admin, topic) if overrides is None else overrides
+        await _alter(admin, topic, {**own, "max.message.bytes": REFUSING_BYTES} if refuse else own)
+        return own
+    finally:
+        await admin.close()
+
+
+def test_links_of_a_refused_batch_reach_sellers_links_once_it_accepts_writes(worker: str):
+    sellers = [f"{RUN}-stalled-{n}" for n in range(3)]
+    items = [listing(listing_id=f"{s}-1", **{"seller.id": s, "seller.contact_hashes": [contact(s)]}) for s in sellers]
+    wanted = {x["listing_id"] for x in items}
+    overrides = asyncio.run(refusing(worker, topics.SELLER_LINKS.name, refuse=True))
+    try:
+        asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(x["listing_id"].encode(), orjson.dumps(x)) for x in items]))
+        # the decisions were accepted and the links refused: the batch is scanned and produced again
+        decided = asyncio.run(read_until(worker, [topics.DECISIONS.name], lambda rs: all(
+            sum(r["listing_id"] == w for _, _, r in rs) >= 2 for w in wanted), 30))
+        assert all(sum(r["listing_id"] == w for _, _, r in decided) >= 2 for w in wanted), "no batch was refused"
+    finally:
+        asyncio.run(refusing(worker, topics.SELLER_LINKS.name, refuse=False, overrides=overrides))
+    expected = {f"{s}|contact:{contact(s)}".encode() for s in sellers}
+    links = asyncio.run(read_until(worker, [topics.SELLER_LINKS.name], lambda rs: expected <= {k for _, k, _ in rs}, 30))
+    assert expected <= {k for _, k, _ in links}, "links of the refused batch never reached sellers.links"
 
 
 async def start_at_end(bootstrap: str, group: str) -> None:
