@@ -1,10 +1,12 @@
 """A compact map from 64-bit keys to int32 values, for millions of entries per worker.
 
-Python dicts cost about 100 bytes an entry; this costs 12. Keys live in one
-sorted ``uint64`` array with their values beside it, looked up a batch at a
-time with ``searchsorted``. New keys go to a small dict first and are merged
-into the arrays in one linear pass (no re-sort of the old keys) once it
-grows, so inserting one key at a time stays cheap and lookups stay vectorised.
+Python dicts cost about 100 bytes an entry; this costs 12. Keys live in sorted
+``uint64`` arrays with their values beside them, looked up a batch at a time
+with ``searchsorted``. Three levels keep both inserts and lookups cheap: new
+keys go to a small dict; when it fills, it is merged into a smaller sorted
+array (a linear pass over a few hundred thousand entries); when that grows
+to an eighth of the main array, it is merged into the main one. A batch
+lookup touches the dict only for keys neither array holds, the genuinely new.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 MISSING = -1
+RECENT_MIN = 262_144  # the middle level merges into the main one beyond max(this, main / 8)
 
 
 def key_of(text: str) -> int:
@@ -28,40 +31,70 @@ def keys_of(texts: Iterable[str], count: int) -> np.ndarray:
     return np.fromiter(map(hash, texts), dtype=np.int64, count=count).view(np.uint64)
 
 
-class HashIndex:
-    """uint64 key -> int32 value (``MISSING`` when absent). Values of existing keys may be replaced."""
+class _SortedLevel:
+    """Sorted keys and their values; replaced whole on merge, changed in place on update."""
 
-    def __init__(self, merge_at: int = 65_536) -> None:
-        self._keys = np.empty(0, dtype=np.uint64)
-        self._values = np.empty(0, dtype=np.int32)
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.values = np.empty(0, dtype=np.int32)
+
+    def find(self, key: int) -> int:
+        """Position of ``key``, or -1."""
+        at = int(np.searchsorted(self.keys, np.uint64(key)))
+        return at if at < self.keys.size and int(self.keys[at]) == key else -1
+
+    def fill(self, keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> None:
+        """values[i] = value of keys[i] for the positions ``wanted`` (indices) found here."""
+        if not self.keys.size or not wanted.size:
+            return
+        query = keys[wanted]
+        at = np.minimum(np.searchsorted(self.keys, query), self.keys.size - 1)
+        found = self.keys[at] == query
+        values[wanted[found]] = self.values[at[found]]
+
+    def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Keys not present yet, in one linear pass: sort the new ones, insert them in place."""
+        order = np.argsort(keys)
+        keys, values = keys[order], values[order]
+        at = np.searchsorted(self.keys, keys)
+        self.keys = np.insert(self.keys, at, keys)
+        self.values = np.insert(self.values, at, values)
+
+
+class HashIndex:
+    """uint64 key -> int32 value (``MISSING`` when absent). Values of existing keys may be replaced.
+    Every key lives in exactly one level."""
+
+    def __init__(self, merge_at: int = 4096) -> None:
+        self._main = _SortedLevel()
+        self._recent = _SortedLevel()
         self._pending: dict[int, int] = {}
         self._merge_at = merge_at
 
     def __len__(self) -> int:
-        return int(self._keys.size) + len(self._pending)
+        return int(self._main.keys.size + self._recent.keys.size) + len(self._pending)
 
     @property
     def nbytes(self) -> int:
         """Bytes held in arrays; the pending dict is bounded by ``merge_at`` entries."""
-        return int(self._keys.nbytes + self._values.nbytes)
+        return sum(int(level.keys.nbytes + level.values.nbytes) for level in (self._main, self._recent))
 
     def get(self, key: int) -> int:
         found = self._pending.get(key)
         if found is not None:
             return found
-        keys = self._keys
-        at = int(np.searchsorted(keys, np.uint64(key)))
-        if at < keys.size and int(keys[at]) == key:
-            return int(self._values[at])
+        for level in (self._recent, self._main):
+            at = level.find(key)
+            if at >= 0:
+                return int(level.values[at])
         return MISSING
 
     def get_batch(self, keys: np.ndarray) -> np.ndarray:
         values = np.full(keys.size, MISSING, dtype=np.int32)
-        if self._keys.size and keys.size:
-            at = np.minimum(np.searchsorted(self._keys, keys), self._keys.size - 1)
-            found = self._keys[at] == keys
-            values[found] = self._values[at[found]]
-        if self._pending:  # pending keys are never in the arrays: only the misses need a look
+        self._main.fill(keys, values, np.arange(keys.size))
+        if self._recent.keys.size:
+            self._recent.fill(keys, values, np.flatnonzero(values == MISSING))
+        if self._pending:
             pending = self._pending
             misses = np.flatnonzero(values == MISSING)
             for index, key in zip(misses.tolist(), keys[misses].tolist()):
@@ -70,32 +103,30 @@ class HashIndex:
                     values[index] = value
         return values
 
+    def put(self, key: int, value: int) -> None:
+        for level in (self._main, self._recent):
+            at = level.find(key) if level.keys.size else -1
+            if at >= 0:
+                level.values[at] = value
+                return
+        self._pending[key] = value
+        if len(self._pending) >= self._merge_at:
+            self.merge()
+
     def put_new(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Many keys known to be absent (the caller looked them up), in one step."""
         self._pending.update(zip(keys.tolist(), values.tolist()))
         if len(self._pending) >= self._merge_at:
             self.merge()
 
-    def put(self, key: int, value: int) -> None:
-        keys = self._keys
-        if keys.size:
-            at = int(np.searchsorted(keys, np.uint64(key)))
-            if at < keys.size and int(keys[at]) == key:
-                self._values[at] = value
-                return
-        self._pending[key] = value
-        if len(self._pending) >= self._merge_at:
-            self.merge()
-
-    def merge(self) -> None:
-        """Pending keys into the sorted arrays: sort the few new keys, insert them in one pass."""
-        if not self._pending:
-            return
-        new_keys = np.fromiter(self._pending.keys(), dtype=np.uint64, count=len(self._pending))
-        new_values = np.fromiter(self._pending.values(), dtype=np.int32, count=len(self._pending))
-        order = np.argsort(new_keys)
-        new_keys, new_values = new_keys[order], new_values[order]
-        at = np.searchsorted(self._keys, new_keys)
-        self._keys = np.insert(self._keys, at, new_keys)
-        self._values = np.insert(self._values, at, new_values)
-        self._pending.clear()
+    def merge(self, everything: bool = False) -> None:
+        """Pending keys into the recent level, and that into the main one when it has grown
+        (or when ``everything``: one sorted array, as a rebuilt worker wants it)."""
+        if self._pending:
+            count = len(self._pending)
+            self._recent.insert(np.fromiter(self._pending.keys(), dtype=np.uint64, count=count),
+                                np.fromiter(self._pending.values(), dtype=np.int32, count=count))
+            self._pending.clear()
+        if self._recent.keys.size and (everything or self._recent.keys.size > max(RECENT_MIN, self._main.keys.size // 8)):
+            self._main.insert(self._recent.keys, self._recent.values)
+            self._recent = _SortedLevel()

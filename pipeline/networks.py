@@ -58,6 +58,9 @@ class PointKind(IntEnum):
         return cls[text.upper()]
 
 
+_CONTACT, _IMAGE = PointKind.CONTACT.label, PointKind.IMAGE.label
+
+
 def point_key(point: str, kind: PointKind) -> int:
     key = key_of(point)
     return key ^ IMAGE_SALT if kind is PointKind.IMAGE else key
@@ -92,6 +95,24 @@ class Link(NamedTuple):
     first_seen_at: str | None
 
 
+class _Points(NamedTuple):
+    kind: PointKind
+    rows: np.ndarray  # listing row of each point
+    flat: list[str]
+    keys: np.ndarray
+    slots: np.ndarray  # as resolved when prepared; MISSING for points not known then
+
+
+class PreparedBatch(NamedTuple):
+    """A batch's sellers and points, hashed and resolved against the state at ``version``."""
+
+    seller_ids: Sequence[str]
+    seller_keys: np.ndarray
+    nodes: np.ndarray  # MISSING for sellers not known then
+    points: tuple[_Points, ...]
+    version: int
+
+
 class SellerNetworks:
     """Incremental connected components of sellers over shared points, with per-network aggregates.
 
@@ -100,7 +121,7 @@ class SellerNetworks:
     :meth:`lookup_batch` (the hot path: one call per batch), :meth:`network_of`, :meth:`members`.
     """
 
-    def __init__(self, max_sellers_per_point: int = 50, merge_at: int = 65_536) -> None:
+    def __init__(self, max_sellers_per_point: int = 50, merge_at: int = 4096) -> None:
         if not 2 <= max_sellers_per_point <= 255:
             raise ValueError("max_sellers_per_point must be between 2 and 255")
         self.max_sellers_per_point = max_sellers_per_point
@@ -123,6 +144,7 @@ class SellerNetworks:
         self._owner = np.empty(0, dtype=np.int32)  # a seller node holding the point
         self._point_kind = np.empty(0, dtype=np.uint8)
         self._point_sellers = np.empty(0, dtype=np.uint8)  # sellers it linked, up to the cap
+        self._version = 0  # changes whenever a seller or point is added: prepared batches go stale
 
     # --- size ------------------------------------------------------------------------
 
@@ -158,18 +180,47 @@ class SellerNetworks:
         Known associations are recognised with vectorised lookups; points never seen before
         (most new links) are added in bulk; only links that join two networks, or points that
         appear twice in the batch, take the per-link path."""
+        contacts, images = (points, None) if kind is PointKind.CONTACT else ([()] * len(seller_ids), points)
+        return self.link_prepared(self.prepare(seller_ids, contacts, images), seen_at)
+
+    def prepare(self, seller_ids: Sequence[str], contacts: Sequence[Sequence[str]],
+                images: Sequence[Sequence[str]] | None = None) -> PreparedBatch:
+        """Hash and resolve a batch's sellers and points once, for :meth:`lookup_prepared` and then
+        :meth:`link_prepared` (the hot path does both for every batch)."""
         n = len(seller_ids)
-        counts = np.fromiter(map(len, points), dtype=np.int64, count=n)
-        if not counts.any():
-            return []
-        rows = np.repeat(np.arange(n), counts)
-        flat = [p for row in points for p in row]
-        point_keys = keys_of(flat, len(flat))
-        if kind is PointKind.IMAGE:
-            point_keys ^= np.uint64(IMAGE_SALT)
         seller_keys = keys_of(seller_ids, n)
-        nodes = self._seller_index.get_batch(seller_keys)[rows]
-        slots = self._point_index.get_batch(point_keys)
+        parts = []
+        for lists, kind in ((contacts, PointKind.CONTACT), (images, PointKind.IMAGE)):
+            if lists is None:
+                continue
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+            total = int(counts.sum())
+            if not total:
+                continue
+            flat = [p for row in lists for p in row]
+            keys = keys_of(flat, total)
+            if kind is PointKind.IMAGE:
+                keys ^= np.uint64(IMAGE_SALT)
+            parts.append(_Points(kind, np.repeat(np.arange(n), counts), flat, keys, self._point_index.get_batch(keys)))
+        return PreparedBatch(seller_ids, seller_keys, self._seller_index.get_batch(seller_keys), tuple(parts),
+                             self._version)
+
+    def link_prepared(self, batch: PreparedBatch, seen_at: str | Sequence[str | None] | None = None) -> list[Link]:
+        """:meth:`link_batch` for a prepared batch: contacts first, then images."""
+        links: list[Link] = []
+        for part in batch.points:
+            if batch.version == self._version:
+                nodes, slots = batch.nodes, part.slots
+            else:  # the state has new sellers or points since: resolve again (hashes are kept)
+                nodes = self._seller_index.get_batch(batch.seller_keys)
+                slots = self._point_index.get_batch(part.keys)
+            links += self._link_part(batch.seller_ids, batch.seller_keys, nodes, part, slots, seen_at)
+        return links
+
+    def _link_part(self, seller_ids: Sequence[str], seller_keys: np.ndarray, seller_nodes: np.ndarray,
+                   part: _Points, slots: np.ndarray, seen_at: str | Sequence[str | None] | None) -> list[Link]:
+        rows, point_keys, kind = part.rows, part.keys, part.kind
+        nodes = seller_nodes[rows]
         fresh = slots == MISSING
         if fresh.any():  # a new point held once in the batch: no union, just a new slot
             _, first, times = np.unique(point_keys[fresh], return_index=True, return_counts=True)
@@ -192,14 +243,18 @@ class SellerNetworks:
             self._add_points(seller_ids, seller_keys, rows[done], point_keys[done], kind)
         changed = [j for j in np.flatnonzero(todo).tolist()
                    if self._link_one(seller_ids[rows[j]], int(seller_keys[rows[j]]), int(point_keys[j]), kind)]
+        if not changed and not done.size:
+            return []
         stamps = seen_at if isinstance(seen_at, Sequence) and not isinstance(seen_at, str) else None
         linked = sorted([*done.tolist(), *changed])
+        flat = part.flat
         return [Link(seller_ids[row], flat[j], kind, stamps[row] if stamps is not None else seen_at)
                 for j, row in zip(linked, rows[linked].tolist())]
 
     def _add_points(self, seller_ids: Sequence[str], seller_keys: np.ndarray, rows: np.ndarray,
                     keys: np.ndarray, kind: PointKind) -> None:
         """New points, each held by the seller of its row; sellers not yet known are added."""
+        self._version += 1
         owners = self._seller_index.get_batch(seller_keys[rows])
         missing = owners == MISSING
         if missing.any():
@@ -225,6 +280,7 @@ class SellerNetworks:
 
     def _add_sellers(self, seller_ids: list[str], keys: np.ndarray) -> np.ndarray:
         """Sellers known to be absent, each alone in its own network; their node numbers."""
+        self._version += 1
         start = self._sellers
         end = start + len(seller_ids)
         if end > self._parent.size:
@@ -273,7 +329,11 @@ class SellerNetworks:
         brand-new account's first listing already finds the network its phone number
         belongs to). Counts are of the other accounts: the seller's own takedowns are
         left out, and the linked seller shown is never the seller itself."""
-        n = len(seller_ids)
+        return self.lookup_prepared(self.prepare(seller_ids, contacts, images))
+
+    def lookup_prepared(self, batch: PreparedBatch) -> NetworkLookup:
+        """:meth:`lookup_batch` for a prepared batch."""
+        n = len(batch.seller_ids)
         takedowns = np.zeros(n, dtype=np.int64)
         accounts = np.zeros(n, dtype=np.int64)
         linked_takedowns = np.zeros(n, dtype=np.int64)
@@ -281,8 +341,11 @@ class SellerNetworks:
         kinds: list[str | None] = [None] * n
         if not self._sellers or not n:
             return NetworkLookup(takedowns, accounts, linked, linked_takedowns, kinds)
-        own = self._seller_index.get_batch(keys_of(seller_ids, n))
-        point_rows, point_nodes, point_kinds = self._reached(n, contacts, images)
+        if batch.version != self._version:
+            batch = batch._replace(nodes=self._seller_index.get_batch(batch.seller_keys), points=tuple(
+                part._replace(slots=self._point_index.get_batch(part.keys)) for part in batch.points))
+        own = batch.nodes
+        point_rows, point_nodes, point_kinds = self._reached(batch.points)
         known = np.flatnonzero(own != MISSING)
         rows = np.concatenate([known, point_rows])
         reached = np.concatenate([own[known], point_nodes])
@@ -295,15 +358,57 @@ class SellerNetworks:
         np.add.at(accounts, pair_rows, self._size[pair_roots])
         takedowns[known] -= self._confirmed[own[known]]
         accounts[known] -= 1
-        point_roots = roots[known.size:]
-        for row in np.flatnonzero(takedowns > 0).tolist():
-            at = slice(*np.searchsorted(pair_rows, (row, row + 1)))
-            best = self._best_other(pair_roots[at].tolist(), int(own[row]))
-            if best == NO_SELLER:
-                continue
-            linked[row], linked_takedowns[row] = self._seller_id(best), int(self._confirmed[best])
-            kinds[row] = self._kind_label(best, point_roots[point_rows == row], point_kinds[point_rows == row])
+        chosen_rows, chosen, chosen_roots = self._worst_others(pair_rows, pair_roots, own)
+        if chosen.size:
+            masks = self._kinds_reaching(chosen_rows, chosen_roots, point_rows, roots[known.size:], point_kinds)
+            linked_takedowns[chosen_rows] = self._confirmed[chosen]
+            for row, node, mask in zip(chosen_rows.tolist(), chosen.tolist(), masks.tolist()):
+                linked[row] = self._seller_id(node)
+                kinds[row] = _CONTACT if mask & PointKind.CONTACT else _IMAGE
         return NetworkLookup(takedowns, accounts, linked, linked_takedowns, kinds)
+
+    def _worst_others(self, pair_rows: np.ndarray, pair_roots: np.ndarray,
+                      own: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row, the account with the most confirmed takedowns among the networks it reaches,
+        never the row's own seller (ties go to the smaller id): (rows, nodes, their roots)."""
+        worst = self._worst[pair_roots]
+        candidate = np.where(worst == own[pair_rows], self._second[pair_roots], worst)
+        valid = candidate != NO_SELLER
+        rows, nodes, roots = pair_rows[valid], candidate[valid], pair_roots[valid]
+        if not rows.size:
+            return rows, nodes, roots
+        confirmed = self._confirmed[nodes]
+        order = np.lexsort((-confirmed, rows))
+        rows, nodes, roots, confirmed = rows[order], nodes[order], roots[order], confirmed[order]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        tied = np.zeros(rows.size, dtype=bool)
+        tied[:-1] = (rows[1:] == rows[:-1]) & (confirmed[1:] == confirmed[:-1])
+        for at in np.flatnonzero(first & tied).tolist():  # rare: equal records in two networks
+            end = at
+            while end + 1 < rows.size and rows[end + 1] == rows[at] and confirmed[end + 1] == confirmed[at]:
+                end += 1
+            best = at + min(range(end - at + 1), key=lambda k: self._seller_id(int(nodes[at + k])))
+            nodes[at], roots[at] = nodes[best], roots[best]
+        return rows[first], nodes[first], roots[first]
+
+    def _kinds_reaching(self, rows: np.ndarray, roots: np.ndarray, point_rows: np.ndarray,
+                        point_roots: np.ndarray, point_kinds: np.ndarray) -> np.ndarray:
+        """For each (row, root): the kinds of the row's own points in that network; where it has
+        none there (its seller is a member), the kinds that link the network."""
+        masks = self._kinds[roots].astype(np.uint8)
+        if not point_rows.size:
+            return masks
+        keys = (point_rows.astype(np.int64) << 32) | point_roots.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, sorted_kinds = keys[order], point_kinds[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        unique_keys, unique_masks = keys[starts], np.bitwise_or.reduceat(sorted_kinds, starts)
+        wanted = (rows.astype(np.int64) << 32) | roots.astype(np.int64)
+        at = np.minimum(np.searchsorted(unique_keys, wanted), unique_keys.size - 1)
+        found = unique_keys[at] == wanted
+        masks[found] = unique_masks[at[found]]
+        return masks
 
     def network_of(self, seller_id: str) -> NetworkSummary | None:
         node = self._seller_index.get(key_of(seller_id))
@@ -338,51 +443,25 @@ class SellerNetworks:
         return na != MISSING and nb != MISSING and self._find(na) == self._find(nb)
 
     def merge_pending(self) -> None:
-        """Fold recently added keys into the sorted arrays (done on its own as they grow)."""
-        self._seller_index.merge()
-        self._point_index.merge()
+        """Fold recently added keys into the main sorted arrays (done on its own as they grow)."""
+        self._seller_index.merge(everything=True)
+        self._point_index.merge(everything=True)
 
     # --- internals -------------------------------------------------------------------
 
-    def _reached(self, n: int, contacts: Sequence[Sequence[str]],
-                 images: Sequence[Sequence[str]] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _reached(self, parts: tuple[_Points, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, seller node, kind) for every listing point the state knows and that still links."""
-        parts = [(contacts, PointKind.CONTACT)] + ([(images, PointKind.IMAGE)] if images is not None else [])
         rows, nodes, kinds = [], [], []
-        for lists, kind in parts:
-            counts = np.fromiter(map(len, lists), dtype=np.int64, count=n)
-            total = int(counts.sum())
-            if not total:
-                continue
-            keys = keys_of((p for row in lists for p in row), total)
-            if kind is PointKind.IMAGE:
-                keys ^= np.uint64(IMAGE_SALT)
-            slots = self._point_index.get_batch(keys)
+        for part in parts:
+            slots = part.slots
             usable = slots != MISSING
             usable[usable] = self._point_sellers[slots[usable]] < self.max_sellers_per_point
-            rows.append(np.repeat(np.arange(n), counts)[usable])
+            rows.append(part.rows[usable])
             nodes.append(self._owner[slots[usable]])
-            kinds.append(np.full(int(usable.sum()), int(kind), dtype=np.uint8))
+            kinds.append(np.full(int(usable.sum()), int(part.kind), dtype=np.uint8))
         if not rows:
             return np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.uint8)
         return np.concatenate(rows), np.concatenate(nodes), np.concatenate(kinds)
-
-    def _kind_label(self, best: int, point_roots: np.ndarray, point_kinds: np.ndarray) -> str:
-        """How the listing reaches ``best``'s network: through one of its own points if it has
-        one there (contact before image), else through its seller's membership."""
-        root = self._find(best)
-        via = point_kinds[point_roots == root]
-        mask = int(np.bitwise_or.reduce(via)) if via.size else int(self._kinds[root])
-        return (PointKind.CONTACT if mask & PointKind.CONTACT else PointKind.IMAGE).label
-
-    def _best_other(self, roots: list[int], seller: int) -> int:
-        candidates = []
-        for root in roots:
-            for member in (int(self._worst[root]), int(self._second[root])):
-                if member != NO_SELLER and member != seller:
-                    candidates.append(member)
-                    break
-        return min(candidates, key=self._rank) if candidates else NO_SELLER
 
     def _rank(self, node: int) -> tuple[int, str]:
         return -int(self._confirmed[node]), self._seller_id(node)
@@ -453,6 +532,7 @@ class SellerNetworks:
         return self._pool[start:int(self._id_end[node])].decode()
 
     def _new_seller(self, seller_id: str, key: int) -> int:
+        self._version += 1
         node = self._sellers
         if node == self._parent.size:
             self._grow_sellers()
@@ -469,6 +549,7 @@ class SellerNetworks:
         return node
 
     def _new_point(self, key: int, owner: int, kind: PointKind) -> None:
+        self._version += 1
         slot = self._points
         if slot == self._owner.size:
             capacity = max(1024, int(slot * GROWTH))

@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.brands import BrandCatalog, BrandMatch
 from pipeline.images import MATCH_RADIUS, NO_MATCH
-from pipeline.networks import Link, NetworkLookup, PointKind, SellerNetworks
+from pipeline.networks import Link, NetworkLookup, PreparedBatch, SellerNetworks
 from pipeline.normalize import NormalizedListing
 from pipeline.reputation import ReputationBook
 from pipeline.textbatch import TextBatch
@@ -67,6 +67,7 @@ class SignalBatch:
     network: NetworkLookup  # the accounts each listing's seller is linked to, and the worst of them
     # a young account linked to sellers with confirmed takedowns: never cleared, whatever the score
     must_review: np.ndarray  # bool [n]
+    sellers: PreparedBatch  # the batch's sellers and points as the networks resolved them, for learning
 
 
 class _BrandColumns:
@@ -109,8 +110,9 @@ class SignalExtractor:
         takedowns = self.reputation.confirmed_takedowns_batch(seller_ids).astype(float)
         known = self.catalog.images.hashes
         matches_hex = [None if k < 0 else f"{int(known[k]):016x}" for k in image_known.tolist()]
-        network = self.networks.lookup_batch(seller_ids, [x.contact_hashes for x in listings],
-                                             [(h,) if h else () for h in matches_hex])
+        sellers = self.networks.prepare(seller_ids, [x.contact_hashes for x in listings],
+                                        [(h,) if h else () for h in matches_hex])
+        network = self.networks.lookup_prepared(sellers)
         linked_takedowns = network.takedowns.astype(float)
 
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -136,20 +138,14 @@ class SignalExtractor:
         ])
         must_review = (age < NEW_SELLER_DAYS) & (linked_takedowns > 0)  # NaN age compares False
         return SignalBatch(values, features, brands.ids, terms, brands.authorized, brands.reference, matches_hex,
-                           network, must_review)
+                           network, must_review, sellers)
 
     def learn(self, listings: Sequence[NormalizedListing], signals: SignalBatch, seen_at: str | None = None) -> list[Link]:
         """Link each listing's seller to its contact points, and to the known-counterfeit image it
         matched if any (an ordinary photo links nobody), after the batch is scored: the links the
         state did not have, for the changelog. ``seen_at`` defaults to each listing's observed_at."""
-        seller_ids = [x.seller_id for x in listings]
         stamps = [x.observed_at_text for x in listings] if seen_at is None else seen_at
-        links = self.networks.link_batch(seller_ids, [x.contact_hashes for x in listings], PointKind.CONTACT, stamps)
-        rows = [i for i, h in enumerate(signals.image_matches) if h]
-        if rows:
-            links += self.networks.link_batch([seller_ids[i] for i in rows], [(signals.image_matches[i],) for i in rows],
-                                              PointKind.IMAGE, [stamps[i] for i in rows] if seen_at is None else seen_at)
-        return links
+        return self.networks.link_prepared(signals.sellers, stamps)
 
     def _brands(self, listings: Sequence[NormalizedListing], matches: list[list[BrandMatch]],
                 image_brand: np.ndarray) -> _BrandColumns:
