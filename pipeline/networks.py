@@ -117,8 +117,12 @@ class SellerNetworks:
     """Incremental connected components of sellers over shared points, with per-network aggregates.
 
     Writes: :meth:`link`, :meth:`link_batch` (learn from listings or from the changelog) and
-    :meth:`record_confirmed` (a seller's confirmed takedowns, from reputation). Reads:
-    :meth:`lookup_batch` (the hot path: one call per batch), :meth:`network_of`, :meth:`members`.
+    :meth:`record_confirmed` (a seller's confirmed takedowns: feed it every reputation record
+    the :class:`pipeline.reputation.ReputationBook` gets). Reads: :meth:`lookup_batch`,
+    :meth:`network_of`, :meth:`members`, :meth:`members_with_takedowns`, :meth:`same_network`.
+    The hot path hashes a batch once with :meth:`prepare`, reads with :meth:`lookup_prepared`
+    and learns with :meth:`link_prepared`, which returns the links for ``sellers.links``.
+    Not thread-safe: one owner (the worker's event loop) calls it.
     """
 
     def __init__(self, max_sellers_per_point: int = 50, merge_at: int = 4096) -> None:
