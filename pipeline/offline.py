@@ -15,6 +15,7 @@ from typing import IO
 import orjson
 
 from pipeline import topics
+from pipeline.networks import SellerNetworks
 from pipeline.profiles import ProfileBook
 from pipeline.reputation import ReputationBook, SellerReputation
 from pipeline.scanner import InputRecord, OutputRecord, Scanner
@@ -46,15 +47,19 @@ def load_profiles(path: Path) -> ProfileBook:
     return book
 
 
-def load_reputation(path: Path) -> ReputationBook:
-    """Seller reputation as JSON lines, the values of ``sellers.reputation``."""
+def load_reputation(path: Path, networks: SellerNetworks | None = None) -> ReputationBook:
+    """Seller reputation as JSON lines, the values of ``sellers.reputation``; the confirmed
+    takedowns reach ``networks`` too, as a worker's reputation follower passes them on."""
     book = ReputationBook()
     for number, line in enumerate(path.read_bytes().splitlines(), 1):
         if line.strip():
             try:
-                book.put(SellerReputation.from_dict(orjson.loads(line)))
+                seller = SellerReputation.from_dict(orjson.loads(line))
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise StateFileError(f"{path}:{number}: not a seller reputation: {exc}") from exc
+            book.put(seller)
+            if networks is not None:
+                networks.record_confirmed(seller.seller_id, seller.confirmed_takedowns)
     return book
 
 
@@ -92,7 +97,9 @@ def _decisions(scanner: Scanner, batch: list[InputRecord]) -> Iterator[OutputRec
 
 def offline_scanner(settings: Settings, brands: Path | None = None, reputation: Path | None = None) -> Scanner:
     catalog = load_profiles(brands).catalog if brands else None
-    return Scanner(settings, catalog, reputation=load_reputation(reputation) if reputation else None)
+    networks = SellerNetworks()
+    return Scanner(settings, catalog, reputation=load_reputation(reputation, networks) if reputation else None,
+                   networks=networks)
 
 
 def write_outputs(outputs: Iterable[OutputRecord], out: IO[bytes]) -> dict[str, int]:

@@ -113,3 +113,16 @@ def test_images_link_sellers_only_when_they_match_a_known_counterfeit():
     assert scanner.networks.same_network("copier-1", "copier-2")
     assert scanner.networks.network_of("copier-1").kinds == (PointKind.IMAGE.label,)
     assert not scanner.networks.same_network("photographer-1", "photographer-2")
+
+
+def test_offline_reputation_files_reach_the_networks(tmp_path):
+    from pipeline.offline import offline_scanner
+
+    reputation = tmp_path / "sellers.jsonl"
+    reputation.write_bytes(orjson.dumps({"seller_id": "known-bad", "confirmed": 2}) + b"\n")
+    scanner = offline_scanner(Settings.load(env={}), reputation=reputation)
+    scanner.process(raw_records([listing(listing_id="L-old", **{"seller.id": "known-bad",
+                                                                "seller.contact_hashes": ["pay-5"]})]))
+    found = only_decisions(scanner.process(raw_records([new_account_listing("L-new", ["pay-5"])])))
+    signal = next(s for s in found["L-new"]["signals"] if s["name"] == "network_confirmed_takedowns")
+    assert signal["value"] == 2 and "known-bad" in signal["detail"]
