@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> faust.App:
     else:  # a feedback-only worker follows the seller topics itself
         known = SellerStateService(bootstrap, client_security(settings), SellerState())
         app.service(known)
-        state, followers = known.state, known.followers
+        state, followers = known.sellers, known.followers
     sellers = partial(seller_view, state)
     if "feedback" in settings.role_set:
         state.track_strikes()

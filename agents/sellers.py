@@ -79,7 +79,7 @@ class SellerStateService(Service):
     def __init__(self, bootstrap_servers: str, security: dict[str, object], state: SellerState,
                  **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.state = state
+        self.sellers = state
         self.followers = seller_followers(bootstrap_servers, security, state, lambda _topic, _key, _value: None)
         for follower in self.followers:
             self.add_dependency(follower)
