@@ -15,6 +15,11 @@ from pipeline.validation import Rejection
 
 SCHEMA_VERSION = 1
 MAX_REASONS = 4
+# A dead letter carries the original bytes, up to this many: a record the broker refuses to
+# store would stall its partition forever, and anything larger was refused unread anyway
+# (``max_record_bytes``). With base64 the record stays under listings.deadletter's
+# max.message.bytes (pipeline/topics.py).
+MAX_DEADLETTER_ORIGINAL = 1_048_576
 
 
 def decision_id(marketplace: str, listing_id: str, revision: int, rules_version: str) -> str:
@@ -140,6 +145,8 @@ def deadletter_record(
             "topic": topic, "partition": partition, "offset": offset,
             "key": None if key is None else key.decode("utf-8", errors="replace"),
         },
-        "original_b64": base64.b64encode(value or b"").decode("ascii"),
+        "original_b64": base64.b64encode((value or b"")[:MAX_DEADLETTER_ORIGINAL]).decode("ascii"),
+        "original_size": len(value or b""),
+        "original_truncated": len(value or b"") > MAX_DEADLETTER_ORIGINAL,
         "failed_at": failed_at,
     }

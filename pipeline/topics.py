@@ -55,7 +55,8 @@ REVIEW = TopicSpec(
 DEADLETTER = TopicSpec(
     "listings.deadletter", 3, "listing id or null",
     "records that could not be processed, with the original bytes and a reason code",
-    "deadletter.v1.json", _config(retention_ms=str(30 * DAY_MS)),
+    # room for a 1 MiB original in base64 (pipeline/records.py), above the broker's usual 1 MB limit
+    "deadletter.v1.json", _config(retention_ms=str(30 * DAY_MS), max_message_bytes=str(2 * 1_048_576)),
 )
 OUTCOMES = TopicSpec(
     "enforcement.outcomes", 6, "listing id",

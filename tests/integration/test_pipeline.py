@@ -131,3 +131,21 @@ def test_offline_scoring_gives_the_streams_decisions(worker: str, run_id: str, t
         lambda rs: offline_decisions.keys() <= {r["listing_id"] for _, _, r in rs}, 120))
     streamed = {r["listing_id"]: comparable(r) for _, _, r in records if r["listing_id"] in offline_decisions}
     assert streamed == offline_decisions
+
+
+def test_a_record_near_the_brokers_size_limit_is_dead_lettered_and_the_partition_moves_on(worker: str, run_id: str):
+    """8 MB in base64 would be over the broker's 10 MB limit: a dead letter that cannot be stored
+    would hold its partition forever, so only the start of the original goes with it."""
+    huge_key, after_key = f"{run_id}-huge".encode(), f"{run_id}-after".encode()
+    huge = b'{"listing_id": "' + b"x" * (8 * 1024 * 1024) + b'"}'
+    after = listing(listing_id=f"{run_id}-after")
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(huge_key, huge)]))
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(after_key, orjson.dumps(after))]))
+    records = asyncio.run(read_until(
+        worker, [topics.DECISIONS.name, topics.DEADLETTER.name],
+        lambda rs: {huge_key, after_key} <= {k for _, k, _ in rs}, 120))
+    (dead,) = [r for t, k, r in records if k == huge_key and t == topics.DEADLETTER.name]
+    assert dead["reason"] == "record_too_large"
+    assert dead["original_size"] == len(huge) and dead["original_truncated"] is True
+    assert base64.b64decode(dead["original_b64"]) == huge[:1_048_576]
+    assert any(k == after_key and t == topics.DECISIONS.name for t, k, _ in records)
