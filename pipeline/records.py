@@ -22,10 +22,15 @@ MAX_REASONS = 4
 MAX_DEADLETTER_ORIGINAL = 1_048_576
 
 
+def stable_id(*parts: str) -> str:
+    """The same parts, the same id, in every process and on every run: what makes an output
+    recognisable when it is written again after a redelivery."""
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
 def decision_id(marketplace: str, listing_id: str, revision: int, rules_version: str) -> str:
     """Same listing revision under the same rules, same id: redeliveries are recognisable."""
-    material = "\x1f".join((marketplace, listing_id, str(revision), rules_version)).encode()
-    return hashlib.blake2b(material, digest_size=16).hexdigest()
+    return stable_id(marketplace, listing_id, str(revision), rules_version)
 
 
 def iso(moment: datetime) -> str:

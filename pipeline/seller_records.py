@@ -10,14 +10,13 @@ outcomes behind them, and the linked accounts.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pipeline.networks import SellerNetworks
 from pipeline.outcomes import OutcomeRecord
-from pipeline.records import iso
+from pipeline.records import iso, stable_id
 from pipeline.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, strikes_from_outcomes
 from pipeline.validation import parse_timestamp
 
@@ -27,8 +26,7 @@ MAX_EVIDENCE = 100
 
 
 def recommendation_id(seller_id: str, scope: str, since: datetime, rules_version: str) -> str:
-    material = "\x1f".join((seller_id, scope, iso(since), rules_version)).encode()
-    return hashlib.blake2b(material, digest_size=16).hexdigest()
+    return stable_id(seller_id, scope, iso(since), rules_version)
 
 
 def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: SellerNetworks, now: datetime,
