@@ -8,6 +8,7 @@ import contextlib
 import json
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,14 @@ class OutputMeter:
             finally:
                 await consumer.stop()
         return asyncio.run(run())
+
+
+def worker_env(bootstrap: str, name: str, **settings: str) -> dict[str, str]:
+    """Environment of benchmark workers: the broker, and a scan group and Faust app id of their
+    own, so a run never resumes another's offsets or state."""
+    group = f"{name}-{uuid.uuid4().hex[:6]}"
+    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group,
+            "COUNTERSCAN_APP_ID": f"{group}-app", **{f"COUNTERSCAN_{k.upper()}": v for k, v in settings.items()}}
 
 
 def benchmark_parser(doc: str | None, seed: int) -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ from typing import Any
 from agents.demo import collect
 from agents.kafka import create_topics, wait_for_group
 from agents.processes import spawned, worker_command
-from benchmarks.common import benchmark_parser, publish_items, write_report
+from benchmarks.common import benchmark_parser, publish_items, worker_env, write_report
 from benchmarks.stall import downstream_stall
 from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator, Mix
@@ -48,24 +48,20 @@ class Stage:
     bootstrap: str
     group: str
     workers: list[subprocess.Popen[bytes]]
+    env: dict[str, str]  # what every worker of the group runs with
     log_dir: Path
     notes: dict[str, Any] = field(default_factory=dict)
     after: list[Callable[[], None]] = field(default_factory=list)  # checks once every listing is accounted for
 
     def add_worker(self) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
-        worker = subprocess.Popen(worker_command(), env={**os.environ, **_env(self.bootstrap, self.group)},
+        worker = subprocess.Popen(worker_command(), env={**os.environ, **self.env},
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append(worker)
         return worker
 
 
 Fault = Callable[[Stage], None]
-
-
-def _env(bootstrap: str, group: str) -> dict[str, str]:
-    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group,
-            "COUNTERSCAN_APP_ID": f"{group}-app", "COUNTERSCAN_ROLES": "scan"}
 
 
 def worker_kill(stage: Stage) -> None:
@@ -116,13 +112,15 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
     broker = LocalBroker(Settings.load())
     handle = broker.start()
     try:
-        bootstrap, group = handle.bootstrap_servers, f"fault-{uuid.uuid4().hex[:6]}"
+        bootstrap = handle.bootstrap_servers
+        env = worker_env(bootstrap, "fault", roles="scan")
+        group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         asyncio.run(create_topics(bootstrap))
         items = ListingGenerator(seed, id_prefix=f"{name}-", mix=mix).take(listings)
         reconciliation = Reconciliation({i.listing_id for i in items})
         with tempfile.TemporaryDirectory() as scratch, \
-                spawned([worker_command(), worker_command()], _env(bootstrap, group), Path(scratch)) as workers:
-            stage = Stage(broker, bootstrap, group, workers, Path(scratch))
+                spawned([worker_command(), worker_command()], env, Path(scratch)) as workers:
+            stage = Stage(broker, bootstrap, group, workers, env, Path(scratch))
             asyncio.run(wait_for_group(bootstrap, group, 2, alive=lambda: all(w.poll() is None for w in workers)))
             # listings keep arriving while the fault happens: published at a steady rate in the background
             feeder = threading.Thread(target=publish_items, args=(bootstrap, items, rate), daemon=True)

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer
 
 from agents.kafka import producer, wait_for_group
 from agents.processes import spawned, worker_command
-from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_report
+from benchmarks.common import benchmark_parser, cluster, prepare_topics, worker_env, write_report
 from pipeline import topics
 from pipeline.generator import ListingGenerator, Mix
 
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch:
         prepare_topics(bootstrap)
-        group = f"lat-{uuid.uuid4().hex[:6]}"
-        env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group}
+        env = worker_env(bootstrap, "lat")
+        group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         with spawned([worker_command() for _ in range(args.workers)], env, Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, group, args.workers, alive=lambda: all(p.poll() is None for p in procs)))
             print(f"offering {args.rate:.0f} listings/s for {args.seconds:.0f} s ...", file=sys.stderr)

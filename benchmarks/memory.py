@@ -26,7 +26,7 @@ import orjson
 from agents.kafka import producer
 from agents.processes import spawned, worker_command
 from agents.produce_batch import produce_all
-from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, write_report
+from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, worker_env, write_report
 from pipeline import topics
 from pipeline.brands import BrandCatalog
 from pipeline.profiles import profile_record
@@ -79,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare_topics(bootstrap)
         load_state(bootstrap, args.sellers, args.hashes, args.seed)
         preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"mem{uuid.uuid4().hex[:6]}-")
-        env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": f"mem-{uuid.uuid4().hex[:6]}",
-               "COUNTERSCAN_APP_ID": f"mem-{uuid.uuid4().hex[:6]}"}
+        env = worker_env(bootstrap, "mem")
         scan = worker_command() + ["--roles", "scan"]
         feedback = worker_command() + ["--roles", "feedback"]
         with spawned([scan, feedback], env, Path(scratch)) as (worker, feedback_worker):

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from agents.processes import spawned, worker_command
-from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, write_report
+from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, worker_env, write_report
 from pipeline import topics
 from pipeline.broker import free_port
 from pipeline.topics import TopicSpec
@@ -50,8 +50,7 @@ def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path) -> di
 
 
 def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path) -> dict[str, float]:
-    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": f"bench-{uuid.uuid4().hex[:6]}",
-           "COUNTERSCAN_APP_ID": f"bench-app-{uuid.uuid4().hex[:6]}"}
+    env = worker_env(bootstrap, "bench")
     with spawned([worker_command() for _ in range(workers)], env, scratch) as procs:
         return OutputMeter(bootstrap, COUNTERSCAN_OUT).measure(
             count, 900, alive=lambda: all(p.poll() is None for p in procs))
