@@ -89,9 +89,12 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
+# Anything but single spaces between words; substring tests are far cheaper than splitting.
+IRREGULAR_SPACING = ("  ", "\n", "\t", "\r", "\x0b", "\x0c")
+
+
 def _irregular_spacing(text: str) -> bool:
-    """Anything but single spaces between words; substring tests are far cheaper than splitting."""
-    return "  " in text or "\n" in text or "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
+    return any(needle in text for needle in IRREGULAR_SPACING)
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

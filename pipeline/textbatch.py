@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import ahocorasick_rs
 import numpy as np
 
-from pipeline.text import SEPARATOR, fold, skeletons_joined
+from pipeline.text import IRREGULAR_SPACING, SEPARATOR, fold, skeletons_joined
 
 _NUL = 0
 
@@ -106,7 +106,7 @@ def fold_joined(texts: Sequence[str]) -> bytes:
     return _NUL_BYTE.join(parts)
 
 
-_IRREGULAR_SPACING = (b"  ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
+_IRREGULAR_SPACING = tuple(needle.encode() for needle in IRREGULAR_SPACING)
 
 
 def _irregularly_spaced_rows(joined: bytes) -> list[int]:
