@@ -113,9 +113,6 @@ class BatchHistogram:
             self._counts += counts
             self._sum += float(array.sum())
 
-    def observe(self, value: float) -> None:
-        self.observe_many(np.array([value], dtype=float))
-
     def collect(self) -> Iterator[HistogramMetricFamily]:
         with self._lock:
             cumulative = np.cumsum(self._counts).tolist()
