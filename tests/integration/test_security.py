@@ -108,10 +108,18 @@ def test_listings_go_through_a_worker_over_sasl_ssl(secured: tuple[BrokerHandle,
         asyncio.run(wait_for_group(bootstrap, group, 1, alive=lambda: worker.poll() is None, security=security))
         asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(i.key, i.value) for i in items], security))
 
-        def outcomes(records: list[tuple[str, bytes | None, dict]]) -> set[str]:
-            return {(k or b"").decode() for t, k, _ in records if t in (topics.DECISIONS.name, topics.DEADLETTER.name)}
+        routed_topic = {"takedown": topics.TAKEDOWN.name, "review": topics.REVIEW.name}
 
-        records = asyncio.run(read_until(bootstrap, OUTPUT_TOPICS, lambda rs: ids <= outcomes(rs), 120, security))
+        def all_arrived(records: list[tuple[str, bytes | None, dict]]) -> bool:
+            """Every listing has its outcome and every routed decision its notice or request:
+            the topics are read side by side, so decisions alone can arrive first."""
+            slots = {(t, (k or b"").decode()) for t, k, _ in records}
+            outcomes = {k for t, k in slots if t in (topics.DECISIONS.name, topics.DEADLETTER.name)}
+            routed = {(routed_topic[r["route"]], r["listing_id"]) for t, _, r in records
+                      if t == topics.DECISIONS.name and r["route"] in routed_topic}
+            return ids <= outcomes and routed <= slots
+
+        records = asyncio.run(read_until(bootstrap, OUTPUT_TOPICS, all_arrived, 120, security))
         assert worker.poll() is None, "the worker exited:\n" + (tmp_path / "process-0.log").read_text()[-3000:]
 
     mine = [(t, (k or b"").decode(), r) for t, k, r in records if (k or b"").decode() in ids]
