@@ -63,10 +63,11 @@ async def _send_all(producer: AIOKafkaProducer, by_topic: dict[str, list[OutputR
             builder = builders.get(partition)
             if builder is None:
                 builder = builders[partition] = producer.create_batch()
-            if builder.append(key=record.key, value=record.value, timestamp=timestamp) is None:
+            if builder.append(key=record.key, value=record.value, timestamp=timestamp, headers=record.headers) is None:
                 pending.append(await producer.send_batch(builder, topic, partition=partition))
                 builder = builders[partition] = producer.create_batch()
-                if builder.append(key=record.key, value=record.value, timestamp=timestamp) is None:
+                if builder.append(key=record.key, value=record.value, timestamp=timestamp,
+                                  headers=record.headers) is None:
                     raise ValueError(f"a record for {topic} is larger than the producer's max_batch_size")
         for partition, builder in builders.items():
             if builder.record_count():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -97,9 +98,10 @@ class ListingScanService(Service):
         self.processed = 0
         self._reports: set[asyncio.Task[None]] = set()
         self.security = client_security(settings)
+        self.origin = uuid.uuid4().hex.encode()  # marks the links this process publishes
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.security),
-            *seller_followers(bootstrap_servers, self.security, self.sellers, self._report),
+            *seller_followers(bootstrap_servers, self.security, self.sellers, self._report, self.origin),
         ]
         for follower in self.followers:
             self.add_dependency(follower)
@@ -185,10 +187,11 @@ class ListingScanService(Service):
             for tp, messages in batches.items() for m in messages
         ]
         result = self.scanner.process(records)
+        self.sellers.links.add(result.links)  # the follower skips this process's own links
         links, self.unsent_links = [*self.unsent_links, *result.links], []
         acks: asyncio.Future[object]
         try:  # learned links go with the decisions: the offsets are committed once both are acknowledged
-            pending, _ = await enqueue(self.producer, [*result.outputs, *link_outputs(links)])
+            pending, _ = await enqueue(self.producer, [*result.outputs, *link_outputs(links, self.origin)])
             acks = asyncio.gather(*pending)
         except KafkaError as exc:  # refused before it was sent: settled like a refused acknowledgement
             acks = asyncio.get_running_loop().create_future()

@@ -32,14 +32,30 @@ log = logging.getLogger(__name__)
 Report = Callable[[str, bytes | None, bytes], None]  # topic, key, value: sent without waiting
 
 
-def link_outputs(links: Iterable[Link]) -> list[OutputRecord]:
-    """Links a scanner learned, as records for the compacted links changelog."""
-    return [OutputRecord(topics.SELLER_LINKS.name, *link_record(link)) for link in links]
+ORIGIN_HEADER = "counterscan-origin"
+
+
+def link_outputs(links: Iterable[Link], origin: bytes) -> list[OutputRecord]:
+    """Links a scanner learned, as records for the compacted links changelog, marked with the
+    process that learned them (it has them already and need not apply them again)."""
+    headers = [(ORIGIN_HEADER, origin)]  # one list for all: never changed
+    return [OutputRecord(topics.SELLER_LINKS.name, *link_record(link), headers) for link in links]
+
+
+def _from_elsewhere(messages: list[ConsumerRecord], origin: bytes | None) -> list[ConsumerRecord]:
+    """The records another process published: a busy scanner learns about one link per listing,
+    and parsing its own back would cost it as much again as learning them did."""
+    if origin is None:
+        return messages
+    own = (ORIGIN_HEADER, origin)
+    return [m for m in messages if own not in m.headers]
 
 
 def seller_followers(bootstrap_servers: str, security: dict[str, object], state: SellerState,
-                     report: Report) -> list[CompactedTopicFollower]:
-    """Followers that keep ``state`` current; bad link records are reported through ``report``."""
+                     report: Report, origin: bytes | None = None) -> list[CompactedTopicFollower]:
+    """Followers that keep ``state`` current; bad link records are reported through ``report``.
+    Link records marked with ``origin`` are this process's own and are skipped: whoever passes
+    it has put those links in ``state`` when it learned them."""
 
     def apply_reputation(key: bytes | None, value: bytes | None, _partition: int, _offset: int) -> None:
         state.apply_reputation(key, value)
@@ -57,6 +73,7 @@ def seller_followers(bootstrap_servers: str, security: dict[str, object], state:
             refuse(rejection, key, value, partition, offset)
 
     def apply_links(messages: list[ConsumerRecord]) -> None:
+        messages = _from_elsewhere(messages, origin)
         for index, rejection in state.apply_links([(m.key, m.value) for m in messages]).items():
             message = messages[index]
             refuse(rejection, message.key, message.value, message.partition, message.offset)

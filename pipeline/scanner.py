@@ -58,6 +58,7 @@ class OutputRecord(NamedTuple):
     topic: str
     key: bytes | None
     value: bytes
+    headers: list[tuple[str, bytes]] | None = None  # a list: aiokafka's record builder takes no tuple
 
 
 @dataclass(slots=True)
