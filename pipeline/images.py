@@ -23,11 +23,15 @@ class ImageIndex:
     def __init__(self, hashes: Sequence[int], owners: Sequence[int]) -> None:
         self.hashes = np.asarray(hashes, dtype=np.uint64)
         self.owners = np.asarray(owners, dtype=np.int64)
+        # per chunk: the known hashes ordered by that chunk's value, and where each of the 2**16
+        # values starts in that order, so a chunk's candidates are found by indexing, not searching
         self._sorted: list[tuple[np.ndarray, np.ndarray]] = []
+        every_value = np.arange((1 << CHUNK_BITS) + 1, dtype=np.uint64)
         for c in range(CHUNKS):
             keys = (self.hashes >> np.uint64(c * CHUNK_BITS)) & np.uint64(0xFFFF)
             order = np.argsort(keys, kind="stable")
-            self._sorted.append((keys[order], order))
+            starts = np.searchsorted(keys[order], every_value, side="left").astype(np.int64)
+            self._sorted.append((starts, order))
 
     def __len__(self) -> int:
         return int(self.hashes.size)
@@ -42,10 +46,10 @@ class ImageIndex:
         if not len(self) or not query.size:
             return best, which, owner
         query = query.astype(np.uint64)
-        for c, (keys, order) in enumerate(self._sorted):
-            chunk = (query >> np.uint64(c * CHUNK_BITS)) & np.uint64(0xFFFF)
-            lo = np.searchsorted(keys, chunk, side="left")
-            hi = np.searchsorted(keys, chunk, side="right")
+        for c, (starts, order) in enumerate(self._sorted):
+            chunk = ((query >> np.uint64(c * CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
+            lo = starts[chunk]
+            hi = starts[chunk + 1]
             counts = hi - lo
             if not counts.any():
                 continue

@@ -34,3 +34,17 @@ def test_rows_take_their_closest_image():
     query = np.array([0b1, 0b11, 0b111111111111], dtype=np.uint64)  # 1, 2 and 12 bits away
     best, _, _ = ImageIndex(known, [0]).nearest(query, np.array([0, 0, 1]), 2)
     assert best.tolist() == [1, NO_MATCH]
+
+
+def test_agrees_with_comparing_every_pair_at_the_edges_of_chunk_values():
+    rng = np.random.default_rng(5)
+    edges = np.array([0, 0xFFFF, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_0000_FFFF_0000], dtype=np.uint64)
+    known = np.concatenate((edges, rng.integers(0, 2**63, 2000, dtype=np.int64).astype(np.uint64)))
+    flips = [np.uint64(sum(1 << int(b) for b in rng.choice(64, size=i % 5, replace=False))) for i in range(400)]
+    query = np.concatenate((edges, known[rng.integers(0, known.size, 396)])) ^ np.array(flips, dtype=np.uint64)
+    best, which, _ = ImageIndex(known, np.zeros(known.size)).nearest(query, np.arange(query.size), query.size)
+    brute = brute_force(known, query)
+    found = best != NO_MATCH
+    assert (best[brute <= EXACT_RADIUS] == brute[brute <= EXACT_RADIUS]).all()  # never missed, never farther
+    assert (best[found] >= brute[found]).all()
+    assert (np.bitwise_count(known[which[found]] ^ query[found]) == best[found]).all()
