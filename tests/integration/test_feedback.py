@@ -14,12 +14,17 @@ from pipeline.testing import listing
 
 
 def decide(bootstrap: str, item: dict, timeout_s: float = 60) -> dict:
-    """Publish one listing and return its decision."""
+    """Publish one listing and return its decision: the decision of this revision, since a
+    listing published again with a new revision still has the earlier decisions on the topic."""
     asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(item["listing_id"].encode(), orjson.dumps(item))]))
+    wanted = (item["listing_id"], item.get("revision", 0))
+
+    def this_revision(r: dict) -> bool:
+        return (r["listing_id"], r.get("revision", 0)) == wanted
+
     records = asyncio.run(read_until(
-        bootstrap, [topics.DECISIONS.name],
-        lambda rs: any(r["listing_id"] == item["listing_id"] for _, _, r in rs), timeout_s))
-    return next(r for _, _, r in records if r["listing_id"] == item["listing_id"])
+        bootstrap, [topics.DECISIONS.name], lambda rs: any(this_revision(r) for _, _, r in rs), timeout_s))
+    return next(r for _, _, r in records if this_revision(r))
 
 
 def signal(decision: dict, name: str) -> dict:
@@ -27,12 +32,14 @@ def signal(decision: dict, name: str) -> dict:
 
 
 def until(check, timeout_s: float = 60):
-    """Retry ``check()`` until it returns something truthy: state reaches workers asynchronously."""
+    """Retry ``check()`` until it returns something truthy: state reaches workers asynchronously.
+    The tries are spaced out, so that polling does not take the CPU the worker needs to get there."""
     deadline = time.monotonic() + timeout_s
     while True:
         result = check()
         if result or time.monotonic() > deadline:
             return result
+        time.sleep(0.2)
 
 
 def outcome(run_id: str, seller: str, n: int, kind: str = "confirmed") -> tuple[bytes, bytes]:
