@@ -18,7 +18,8 @@ from pipeline.settings import Settings
 from pipeline.testing import listing
 
 
-def wait_for_line(log: Path, text: str, timeout_s: float = 30) -> str:
+def wait_for_line(log: Path, text: str, timeout_s: float = 90) -> str:
+    """The log once it holds ``text`` (a worker's start-up takes seconds, more on a busy host)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         content = log.read_text(errors="replace") if log.exists() else ""
@@ -50,7 +51,10 @@ def test_worker_waits_for_a_late_broker_then_decides(tmp_path: Path):
 
 def test_sigterm_while_waiting_exits_cleanly(tmp_path: Path):
     with running_worker(f"127.0.0.1:{free_port()}", tmp_path) as worker:
-        wait_for_line(tmp_path / "process-0.log", "waiting for Kafka")
+        # its SIGTERM handler is in place once it waits: a signal sent earlier, while it still
+        # imports its modules, would end it with the default action instead
+        content = wait_for_line(tmp_path / "process-0.log", "waiting for Kafka")
+        assert "waiting for Kafka" in content and worker.poll() is None, content[-3000:]
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(20) == 0
         assert "Traceback" not in (tmp_path / "process-0.log").read_text()
