@@ -175,8 +175,9 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-class _StopWaiting(Exception):
-    """SIGTERM while waiting for the broker: nothing started, so nothing to drain."""
+class _StopWaiting(BaseException):
+    """SIGTERM while waiting for the broker: nothing started, so nothing to drain. Not an
+    Exception: the probe treats every Exception as "not yet" and would swallow it."""
 
 
 def _stop_waiting(_signum: int, _frame: object) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -58,3 +60,39 @@ def test_sigterm_while_waiting_exits_cleanly(tmp_path: Path):
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(20) == 0
         assert "Traceback" not in (tmp_path / "process-0.log").read_text()
+
+
+def test_sigterm_during_a_broker_probe_exits_cleanly(tmp_path: Path):
+    """A listener that accepts connections and never answers keeps each Metadata probe open
+    for its full timeout, so the signal arrives inside the probe, not between tries."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_stay_silent() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(silent.accept()[0])
+            except TimeoutError:
+                continue
+
+    acceptor = threading.Thread(target=accept_and_stay_silent, daemon=True)
+    acceptor.start()
+    try:
+        with running_worker(f"127.0.0.1:{silent.getsockname()[1]}", tmp_path) as worker:
+            wait_for_line(tmp_path / "process-0.log", "waiting for Kafka")  # the first probe gave up
+            tried = len(accepted)
+            deadline = time.monotonic() + 60
+            while len(accepted) == tried and time.monotonic() < deadline:  # the next probe has connected
+                time.sleep(0.05)
+            assert len(accepted) > tried and worker.poll() is None
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(20) == 0
+            assert "Traceback" not in (tmp_path / "process-0.log").read_text()
+    finally:
+        stop.set()
+        acceptor.join()
+        for connection in accepted:
+            connection.close()
+        silent.close()
