@@ -152,10 +152,8 @@ class ListingScanService(Service):
             max_partition_fetch_bytes=settings.partition_fetch_bytes,
             **self.security,
         )
-        self.consumer.subscribe([topics.LISTINGS_RAW.name], listener=_DrainOnRevoke(self))
         await self.producer.start()
         await self.consumer.start()
-        log.info("scanning %s as group %s", topics.LISTINGS_RAW.name, self.settings.scan_group_id)
 
     async def on_stop(self) -> None:
         async with self.batch_lock:  # finish the batches in flight before leaving the group
@@ -168,8 +166,12 @@ class ListingScanService(Service):
 
     @Service.task
     async def _scan(self) -> None:
-        for follower in self.followers:  # decide with the state that exists, not an empty one
+        # decide with the state that exists, not an empty one; and join the group only then, so
+        # partitions go to workers that can scan them, not to one still reading millions of links
+        for follower in self.followers:
             await follower.caught_up.wait()
+        self.consumer.subscribe([topics.LISTINGS_RAW.name], listener=_DrainOnRevoke(self))
+        log.info("scanning %s as group %s", topics.LISTINGS_RAW.name, self.settings.scan_group_id)
         while not self.should_stop:
             batches = await self.consumer.getmany(
                 timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records

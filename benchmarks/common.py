@@ -9,11 +9,14 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from agents.kafka import create_topics, partition_ids, producer
 from agents.produce_batch import produce_all
@@ -24,6 +27,7 @@ from pipeline.settings import Settings
 from pipeline.topics import TopicSpec
 
 POLL_S = 0.05
+READY_POLL_S = 0.25  # how often the meter asks whether every process is in
 
 
 @contextlib.contextmanager
@@ -90,7 +94,11 @@ class OutputMeter:
 
     The rate is (records - first batch seen) over the time from the first poll
     that saw output to the poll that saw the target reached: from first output
-    to last output acknowledged, the same way for every contender.
+    to last output acknowledged, the same way for every contender. With
+    ``ready``, the window opens only once it says every process is in: a process
+    that joins its group late takes its partitions away from the others in a
+    rebalance, and what the processes share once all are in is what the figure
+    means. The rate from the first output is reported beside it either way.
     """
 
     def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
@@ -100,7 +108,8 @@ class OutputMeter:
     async def _ends(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:
         return sum((await consumer.end_offsets(partitions)).values())
 
-    def measure(self, expected: int, timeout_s: float, alive: Any = lambda: True) -> dict[str, float]:
+    def measure(self, expected: int, timeout_s: float, alive: Any = lambda: True,
+                ready: Callable[[], Awaitable[bool]] | None = None) -> dict[str, float]:
         async def run() -> dict[str, float]:
             consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
             await consumer.start()
@@ -108,17 +117,26 @@ class OutputMeter:
                 partitions = [TopicPartition(t, p) for t in self.topics
                               for p in await partition_ids(self.bootstrap, t)]
                 base = await self._ends(consumer, partitions)
-                first_time = first_count = None
+                first: tuple[float, int] | None = None  # first output: time, records
+                opened: tuple[float, int] | None = None  # all processes in: time, records
+                asked = -READY_POLL_S  # when ``ready`` was last asked
                 deadline = time.monotonic() + timeout_s
                 while time.monotonic() < deadline:
                     seen = await self._ends(consumer, partitions) - base
                     now = time.monotonic()
-                    if seen and first_time is None:
-                        first_time, first_count = now, seen
+                    if seen and first is None:
+                        first = (now, seen)
+                    if first is not None and opened is None and now - asked >= READY_POLL_S:
+                        asked = now
+                        if ready is None or await ready():
+                            opened = (now, seen)
                     if seen >= expected:
-                        span = now - first_time
-                        return {"records": seen, "seconds": round(span, 3),
-                                "per_s": round((seen - first_count) / span, 1) if span else 0.0}
+                        if opened is None or opened[0] == now:
+                            raise RuntimeError(f"all {expected} records were out before every process was in")
+                        return {"records": seen, "seconds": round(now - opened[0], 3),
+                                "per_s": round((seen - opened[1]) / (now - opened[0]), 1),
+                                "from_first_output_per_s": round((seen - first[1]) / (now - first[0]), 1),
+                                "records_before_all_in": opened[1]}
                     if not alive():
                         raise RuntimeError(f"the process under test died after {seen} of {expected} records")
                     await asyncio.sleep(POLL_S)
@@ -126,6 +144,35 @@ class OutputMeter:
             finally:
                 await consumer.stop()
         return asyncio.run(run())
+
+
+def group_in(bootstrap: str, group: str, members: int, probe_urls: Sequence[str] = ()) -> Callable[[], Awaitable[bool]]:
+    """A check for :meth:`OutputMeter.measure`: the group is Stable with ``members`` members
+    (partitions are assigned) and every URL in ``probe_urls`` (a worker's /readyz) answers 200."""
+
+    async def check() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            (response,) = await admin.describe_consumer_groups([group])
+            _error, _group, state, _protocol_type, _protocol, joined = response.groups[0][:6]
+        except KafkaError:
+            return False
+        finally:
+            await admin.close()
+        if state != "Stable" or len(joined) != members:
+            return False
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+            for url in probe_urls:
+                try:
+                    async with session.get(url) as answer:
+                        if answer.status != 200:
+                            return False
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    return False
+        return True
+
+    return check
 
 
 def worker_env(bootstrap: str, name: str, **settings: str) -> dict[str, str]:
