@@ -170,6 +170,13 @@ async def partition_ids(bootstrap_servers: str, topic: str, security: dict[str, 
         await admin.close()
 
 
+async def group_state(admin: AIOKafkaAdminClient, group_id: str) -> tuple[str, int]:
+    """The group's state (Stable once partitions are assigned) and how many members it has."""
+    (response,) = await admin.describe_consumer_groups([group_id])
+    _error, _group, state, _protocol_type, _protocol, joined = response.groups[0][:6]
+    return state, len(joined)
+
+
 async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, timeout_s: float = 60.0,
                          alive: Callable[[], bool] = lambda: True,
                          security: dict[str, object] | None = None) -> None:
@@ -181,18 +188,17 @@ async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, ti
     try:
         while True:
             try:
-                (response,) = await admin.describe_consumer_groups([group_id])
-                _error, _group, state, _protocol_type, _protocol, joined = response.groups[0][:6]
+                state, joined = await group_state(admin, group_id)
             except KafkaError as exc:  # the coordinator is not up until the offsets topic exists
                 if not exc.retriable:
                     raise
-                state, joined = "no coordinator yet", []
-            if state == "Stable" and len(joined) == members:
+                state, joined = "no coordinator yet", 0
+            if state == "Stable" and joined == members:
                 return
             if not alive():
                 raise RuntimeError(f"a worker of group {group_id} exited before joining")
             if loop.time() > deadline:
-                raise RuntimeError(f"group {group_id} is {state} with {len(joined)}/{members} members after {timeout_s:.0f}s")
+                raise RuntimeError(f"group {group_id} is {state} with {joined}/{members} members after {timeout_s:.0f}s")
             await asyncio.sleep(0.25)
     finally:
         await admin.close()

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from agents.kafka import create_topics, partition_ids, producer
+from agents.kafka import create_topics, group_state, partition_ids, producer
 from agents.produce_batch import produce_all
 from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator
@@ -132,7 +132,8 @@ class OutputMeter:
                             opened = (now, seen)
                     if seen >= expected:
                         if opened is None or opened[0] == now:
-                            raise RuntimeError(f"all {expected} records were out before every process was in")
+                            raise RuntimeError(f"all {expected} records on {self.topics} were out before every process "
+                                           "was in its group: too few records to measure them together (--listings)")
                         return {"records": seen, "seconds": round(now - opened[0], 3),
                                 "per_s": round((seen - opened[1]) / (now - opened[0]), 1),
                                 "from_first_output_per_s": round((seen - first[1]) / (now - first[0]), 1),
@@ -154,13 +155,12 @@ def group_in(bootstrap: str, group: str, members: int, probe_urls: Sequence[str]
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
         try:
-            (response,) = await admin.describe_consumer_groups([group])
-            _error, _group, state, _protocol_type, _protocol, joined = response.groups[0][:6]
+            state, joined = await group_state(admin, group)
         except KafkaError:
             return False
         finally:
             await admin.close()
-        if state != "Stable" or len(joined) != members:
+        if state != "Stable" or joined != members:
             return False
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
             for url in probe_urls:
