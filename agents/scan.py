@@ -142,6 +142,9 @@ class ListingScanService(Service):
                              max_batch_size=self.settings.producer_batch_bytes, **self.security)
 
     async def on_start(self) -> None:
+        # the followers (also dependencies, so they stop with this service) start side by side:
+        # one after another, each connection and offset lookup adds to a joining worker's wait
+        await asyncio.gather(*(follower.maybe_start() for follower in self.followers))
         settings = self.settings
         self.producer = self._new_producer()
         self.consumer = reader(
@@ -150,6 +153,7 @@ class ListingScanService(Service):
             max_poll_records=settings.batch_max_records,
             fetch_max_bytes=settings.fetch_max_bytes,
             max_partition_fetch_bytes=settings.partition_fetch_bytes,
+            heartbeat_interval_ms=settings.heartbeat_interval_ms,
             **self.security,
         )
         await self.producer.start()

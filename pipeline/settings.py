@@ -19,6 +19,8 @@ from typing import Any
 ENV_PREFIX = "COUNTERSCAN_"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+SESSION_TIMEOUT_MS = 10_000  # aiokafka's default: a member silent this long leaves its group
+
 
 def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
@@ -50,6 +52,9 @@ class Settings:
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned"
     )
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds")
+    heartbeat_interval_ms: int = _setting(
+        1000, "how often a scan worker heartbeats its group; a member learns of a rebalance only then"
+    )
     producer_linger_ms: int = _setting(5, "how long the producer waits to fill a batch")
     producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition")
     fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions")
@@ -137,6 +142,9 @@ class Settings:
             raise ValueError(f"roles must be scan, feedback or both, got {self.roles!r}")
         if self.batch_max_records < 1:
             raise ValueError("batch_max_records must be at least 1")
+        if not 1 <= self.heartbeat_interval_ms < SESSION_TIMEOUT_MS:
+            raise ValueError(f"heartbeat_interval_ms must be from 1 to {SESSION_TIMEOUT_MS - 1} (the group "
+                             f"session timeout), got {self.heartbeat_interval_ms}")
         if self.repeat_infringer_strikes < 1 or self.repeat_infringer_window_days < 1:
             raise ValueError("repeat_infringer_strikes and repeat_infringer_window_days must be at least 1, got "
                              f"{self.repeat_infringer_strikes} and {self.repeat_infringer_window_days}")
