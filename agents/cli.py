@@ -142,9 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
-    import faust
 
-    from agents.app import create_app
+    from agents.app import create_worker
 
     if args.processes > 1:
         from agents.supervisor import supervise
@@ -159,9 +158,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     except _StopWaiting:
         return 0
 
-    app = create_app(settings)
+    worker = create_worker(settings)
     _tune_garbage_collector()
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0
 
