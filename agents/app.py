@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import partial
 
 import faust
-from mode import Service
 
 from agents.kafka import client_security, faust_credentials, resolve_bootstrap
 from agents.observability import ObservabilityServer
@@ -20,17 +19,12 @@ from pipeline.seller_view import seller_view
 from pipeline.settings import Settings
 
 
-def create_worker(settings: Settings) -> faust.Worker:
+def create_app(settings: Settings) -> faust.App:
     """A worker: the listing hot path and/or the feedback agents, as ``settings.roles`` says.
 
     Both roles share one process by default. At scale they split: scan workers
     grow with listings.raw's partitions and stay small; a few feedback workers
-    own the seller reputation table, whose state grows with the sellers.
-
-    The scan service, the seller followers and the metrics server run beside the
-    Faust app rather than inside it: an app service starts only once the app has
-    joined its own group and recovered its tables, which took from 1.5 s to
-    8.6 s whenever another worker joined, and the hot path needs neither."""
+    own the seller reputation table, whose state grows with the sellers."""
     bootstrap = resolve_bootstrap(settings)
     settings.worker_state_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -50,19 +44,18 @@ def create_worker(settings: Settings) -> faust.Worker:
     metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
                          "rules_version": settings.rules_version, "app_id": settings.app_id})
     ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
-    services: list[Service] = []
     if "scan" in settings.role_set:
         scan = ListingScanService(settings, bootstrap, metrics)
-        services.append(scan)
+        app.service(scan)
         ready = scan.readiness
         state, followers = scan.sellers, scan.followers
     else:  # a feedback-only worker follows the seller topics itself
         known = SellerStateService(bootstrap, client_security(settings), SellerState())
-        services.append(known)
+        app.service(known)
         state, followers = known.sellers, known.followers
     sellers = partial(seller_view, state)
     if "feedback" in settings.role_set:
         state.track_strikes()
         register_outcome_agents(app, settings, state, partial(caught_up, followers))
-    services.append(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, sellers))
-    return faust.Worker(app, *services, loglevel=settings.log_level, quiet=True)
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, sellers))
+    return app

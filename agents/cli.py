@@ -142,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import faust
 
-    from agents.app import create_worker
+    from agents.app import create_app
 
     if args.processes > 1:
         from agents.supervisor import supervise
@@ -158,8 +159,9 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     except _StopWaiting:
         return 0
 
-    worker = create_worker(settings)
+    app = create_app(settings)
     _tune_garbage_collector()
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0
 
