@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipeline import topics
 from pipeline.brands import BrandProfile
 from pipeline.normalize import NormalizedListing
 from pipeline.routing import Route
@@ -15,11 +16,7 @@ from pipeline.validation import Rejection
 
 SCHEMA_VERSION = 1
 MAX_REASONS = 4
-# A dead letter carries the original bytes, up to this many: a record the broker refuses to
-# store would stall its partition forever, and anything larger was refused unread anyway
-# (``max_record_bytes``). With base64 the record stays under listings.deadletter's
-# max.message.bytes (pipeline/topics.py).
-MAX_DEADLETTER_ORIGINAL = 1_048_576
+MAX_DEADLETTER_ORIGINAL = topics.DEADLETTER_ORIGINAL_BYTES  # why a cap, and why this one: pipeline/topics.py
 
 
 def stable_id(*parts: str) -> str:

@@ -52,11 +52,15 @@ REVIEW = TopicSpec(
     "medium-confidence suspects for human review queues",
     "review_request.v1.json", _config(retention_ms=str(30 * DAY_MS)),
 )
+# A dead letter carries at most this many bytes of the original (pipeline/records.py): a record
+# the broker refused to store would stall its partition forever. In base64 with its JSON it stays
+# under twice that, the topic's max.message.bytes (above the broker's usual 1 MB limit).
+DEADLETTER_ORIGINAL_BYTES = 1_048_576
 DEADLETTER = TopicSpec(
     "listings.deadletter", 3, "listing id or null",
     "records that could not be processed, with the original bytes and a reason code",
-    # room for a 1 MiB original in base64 (pipeline/records.py), above the broker's usual 1 MB limit
-    "deadletter.v1.json", _config(retention_ms=str(30 * DAY_MS), max_message_bytes=str(2 * 1_048_576)),
+    "deadletter.v1.json",
+    _config(retention_ms=str(30 * DAY_MS), max_message_bytes=str(2 * DEADLETTER_ORIGINAL_BYTES)),
 )
 OUTCOMES = TopicSpec(
     "enforcement.outcomes", 6, "listing id",
