@@ -72,8 +72,7 @@ async def _stall(bootstrap: str, group: str) -> tuple[list[Sample], list[Sample]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
-        overrides = await _topic_overrides(admin, topics.DECISIONS.name)
-        await _alter(admin, topics.DECISIONS.name, {**overrides, "max.message.bytes": REFUSING_BYTES})
+        overrides = await refuse_writes(admin, topics.DECISIONS.name)
         stalled: list[Sample] = []
         try:
             restore_at = time.monotonic() + STALL_S
@@ -81,7 +80,7 @@ async def _stall(bootstrap: str, group: str) -> tuple[list[Sample], list[Sample]
                 stalled.append(await _sample(admin, consumer, group))
                 await asyncio.sleep(SAMPLE_EVERY_S)
         finally:
-            await _alter(admin, topics.DECISIONS.name, overrides)
+            await accept_writes(admin, topics.DECISIONS.name, overrides)
         recovering = []
         until = time.monotonic() + AFTER_S
         while time.monotonic() < until:
@@ -91,6 +90,19 @@ async def _stall(bootstrap: str, group: str) -> tuple[list[Sample], list[Sample]
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def refuse_writes(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
+    """Make ``topic`` refuse every record; returns its own settings, for :func:`accept_writes`.
+    The broker applies the change shortly after it answers."""
+    overrides = await _topic_overrides(admin, topic)
+    await _alter(admin, topic, {**overrides, "max.message.bytes": REFUSING_BYTES})
+    return overrides
+
+
+async def accept_writes(admin: AIOKafkaAdminClient, topic: str, overrides: dict[str, str]) -> None:
+    """Put back the settings :func:`refuse_writes` returned."""
+    await _alter(admin, topic, overrides)
 
 
 async def _topic_overrides(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:

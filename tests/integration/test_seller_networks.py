@@ -21,7 +21,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 import schemas
 from agents.kafka import partition_ids, wait_for_group
 from agents.testing import produce, read_until, running_worker
-from benchmarks.stall import REFUSING_BYTES, _alter, _topic_overrides
+from benchmarks.stall import REFUSING_BYTES, accept_writes, refuse_writes
 from pipeline import topics
 from pipeline.broker import free_port
 from pipeline.testing import listing
@@ -169,8 +169,11 @@ async def refusing(bootstrap: str, topic: str, refuse: bool, overrides: dict[str
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        own = await _topic_overrides(admin, topic) if overrides is None else overrides
-        await _alter(admin, topic, {**own, "max.message.bytes": REFUSING_BYTES} if refuse else own)
+        if refuse:
+            own = await refuse_writes(admin, topic)
+        else:
+            own = overrides or {}
+            await accept_writes(admin, topic, own)
         deadline = time.monotonic() + 30
         while ((await topic_config(bootstrap, topic))["max.message.bytes"] == REFUSING_BYTES) != refuse:
             assert time.monotonic() < deadline, f"the broker never applied the new max.message.bytes of {topic}"
