@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,12 @@ from agents.processes import spawned, worker_command
 
 
 @contextlib.contextmanager
-def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = None,
+def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = None, options: Sequence[str] = (),
                    **settings: str) -> Iterator[subprocess.Popen[bytes]]:
-    """One `counterscan worker` process with these settings; always stopped on exit."""
+    """One `counterscan worker` process with these settings (and command-line ``options``, which
+    win over them); always stopped on exit."""
     env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, **{f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()}}
-    with spawned([worker_command(metrics_port=metrics_port)], env, log_dir) as (proc,):
+    with spawned([worker_command(*options, metrics_port=metrics_port)], env, log_dir) as (proc,):
         yield proc
 
 

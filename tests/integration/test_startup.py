@@ -13,7 +13,6 @@ from pathlib import Path
 import orjson
 
 from agents.kafka import create_topics, wait_for_group
-from agents.processes import spawned, worker_command
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
 from pipeline.broker import LocalBroker, free_port
@@ -103,9 +102,8 @@ def test_a_worker_joins_the_scan_group_only_once_its_state_is_read(topics_create
     """Partitions assigned to a worker still reading the seller topics would wait unscanned
     (for minutes, on millions of links); it joins once they are read."""
     group = f"join-{uuid.uuid4().hex[:6]}"
-    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": topics_created, "COUNTERSCAN_SCAN_GROUP_ID": group,
-           "COUNTERSCAN_APP_ID": f"{group}-app"}
-    with spawned([worker_command("--log-level", "info")], env, tmp_path) as (worker,):
+    with running_worker(topics_created, tmp_path, options=("--log-level", "info"), scan_group_id=group,
+                        app_id=f"{group}-app") as worker:
         asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: worker.poll() is None))
         lines = (tmp_path / "process-0.log").read_text(errors="replace").splitlines()
     caught_up = [i for i, line in enumerate(lines) if ": caught up after " in line]
