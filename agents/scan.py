@@ -28,6 +28,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -46,7 +47,7 @@ from pipeline.metrics import Metrics
 from pipeline.networks import Link
 from pipeline.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
-from pipeline.scanner import BatchResult, InputRecord, OutputRecord, Scanner
+from pipeline.scanner import BatchResult, OutputRecord, Scanner
 from pipeline.seller_state import SellerState
 from pipeline.settings import Settings
 from pipeline.validation import Rejection
@@ -188,10 +189,7 @@ class ListingScanService(Service):
     async def handle(self, batches: dict[TopicPartition, list]) -> BatchResult:
         """Scan one batch and hand its outputs to the producer; the offsets are committed later,
         once every output of this batch and of all earlier ones is acknowledged."""
-        records = [
-            InputRecord(tp.topic, tp.partition, m.offset, m.key, m.value, m.timestamp)
-            for tp, messages in batches.items() for m in messages
-        ]
+        records = list(chain.from_iterable(batches.values()))
         result = self.scanner.process(records)
         self.sellers.links.add(result.links)  # the follower skips this process's own links
         links, self.unsent_links = [*self.unsent_links, *result.links], []
@@ -206,7 +204,7 @@ class ListingScanService(Service):
             acks.add_done_callback(lambda done: self._keep_if_refused(done, links))
         starts = {tp: messages[0].offset for tp, messages in batches.items()}
         ends = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-        stamps = np.fromiter((r.timestamp_ms or 0 for r in records), dtype=float, count=len(records))
+        stamps = np.fromiter((r.timestamp or 0 for r in records), dtype=float, count=len(records))
         produced_at = stamps[stamps > 0]
         self.in_flight.append(InFlight(acks, starts, ends, len(records), produced_at))
         self.metrics.record_batch(len(records), result.stage_seconds, result.stage_counts, result.routes,

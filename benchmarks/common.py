@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -20,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from agents.kafka import create_topics, group_state, partition_ids, producer
 from agents.produce_batch import produce_all
+from benchmarks.cpu import CpuUse
 from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator
 from pipeline.scanner import OutputRecord
@@ -30,17 +32,23 @@ POLL_S = 0.05
 READY_POLL_S = 0.25  # how often the meter asks whether every process is in
 
 
+class Cluster(NamedTuple):
+    bootstrap: str
+    description: str
+    pid: int | None  # the local broker's JVM, whose CPU the benchmarks account; None for an external cluster
+
+
 @contextlib.contextmanager
-def cluster() -> Iterator[tuple[str, str]]:
-    """(bootstrap servers, broker description): COUNTERSCAN_BOOTSTRAP_SERVERS, else a fresh local broker."""
+def cluster() -> Iterator[Cluster]:
+    """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker, stopped afterwards."""
     settings = Settings.load()
     if settings.bootstrap_servers:
-        yield settings.bootstrap_servers, "external cluster"
+        yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
     broker = LocalBroker(settings)
     handle = broker.start()
     try:
-        yield handle.bootstrap_servers, handle.version
+        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
     finally:
         broker.stop()
 
@@ -49,6 +57,28 @@ def prepare_topics(bootstrap: str, *extra: TopicSpec) -> None:
     from pipeline.topics import ALL_TOPICS
 
     asyncio.run(create_topics(bootstrap, specs=(*ALL_TOPICS, *extra)))
+
+
+def reset_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 60.0) -> None:
+    """Delete the topics and create them empty: a run that follows another on the same broker
+    must not start from the state the other left (seller links it learned, above all)."""
+    async def run() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            names = [spec.name for spec in specs]
+            present = [name for name in names if name in set(await admin.list_topics())]
+            if present:
+                await admin.delete_topics(present)
+            deadline = time.monotonic() + timeout_s
+            while set(names) & set(await admin.list_topics()):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"topics still listed {timeout_s:.0f} s after deleting them: {names}")
+                await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
+        await create_topics(bootstrap, specs=tuple(specs))
+    asyncio.run(run())
 
 
 def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str, chunk: int = 20_000) -> None:
@@ -109,7 +139,9 @@ class OutputMeter:
         return sum((await consumer.end_offsets(partitions)).values())
 
     def measure(self, expected: int, timeout_s: float, alive: Any = lambda: True,
-                ready: Callable[[], Awaitable[bool]] | None = None) -> dict[str, float]:
+                ready: Callable[[], Awaitable[bool]] | None = None,
+                on_open: Callable[[], None] | None = None) -> dict[str, float]:
+        """``on_open`` is called as the window opens (to start a CPU meter or a profiler there)."""
         async def run() -> dict[str, float]:
             consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
             await consumer.start()
@@ -130,6 +162,8 @@ class OutputMeter:
                         asked = now
                         if ready is None or await ready():
                             opened = (now, seen)
+                            if on_open is not None:
+                                on_open()
                     if seen >= expected:
                         if opened is None or opened[0] == now:
                             raise RuntimeError(f"all {expected} records on {self.topics} were out before every process "
@@ -145,6 +179,37 @@ class OutputMeter:
             finally:
                 await consumer.stop()
         return asyncio.run(run())
+
+
+class Profiler(Protocol):
+    """Samples one process over a measured window (see ``benchmarks.profile``)."""
+
+    def start(self, pid: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def measure_processes(bootstrap: str, outputs: Sequence[str], expected: int, timeout_s: float,
+                      procs: Sequence[subprocess.Popen[bytes]], ready: Callable[[], Awaitable[bool]] | None,
+                      broker_pid: int | None, profiler: Profiler | None = None) -> dict[str, Any]:
+    """:meth:`OutputMeter.measure` of ``procs``, with the CPU they and the broker spent per listing
+    over the same window (``cpu_us_per_listing``), and ``profiler`` sampling the first process."""
+    cpu = CpuUse({"processes": [p.pid for p in procs], "broker": [broker_pid] if broker_pid else []})
+
+    def opened() -> None:
+        cpu.open()
+        if profiler is not None:
+            profiler.start(procs[0].pid)
+
+    try:
+        measured: dict[str, Any] = OutputMeter(bootstrap, outputs).measure(
+            expected, timeout_s, alive=lambda: all(p.poll() is None for p in procs), ready=ready, on_open=opened)
+        cpu.close()
+    finally:
+        if profiler is not None:
+            profiler.stop()
+    measured["cpu_us_per_listing"] = cpu.per_listing_us(measured["records"] - measured["records_before_all_in"])
+    return measured
 
 
 def group_in(bootstrap: str, group: str, members: int, probe_urls: Sequence[str] = ()) -> Callable[[], Awaitable[bool]]:

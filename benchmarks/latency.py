@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     args = parser.parse_args(argv)
 
-    with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch:
+    with cluster() as (bootstrap, broker, _), tempfile.TemporaryDirectory() as scratch:
         prepare_topics(bootstrap)
         env = worker_env(bootstrap, "lat")
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]

@@ -127,7 +127,7 @@ def main() -> None:
     parser = benchmark_parser(__doc__, seed=7)
     parser.add_argument("--sellers", type=int, default=300_000, help="sellers to publish links for")
     args = parser.parse_args()
-    with cluster() as (bootstrap, broker):
+    with cluster() as (bootstrap, broker, _):
         prepare_topics(bootstrap)
         links, last, size = publish(bootstrap, args.sellers, args.seed)
         follow_s, state = follow(bootstrap)

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hashes", type=int, default=100_000, help="known counterfeit image hashes (default 100000)")
     args = parser.parse_args(argv)
 
-    with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch:
+    with cluster() as (bootstrap, broker, _), tempfile.TemporaryDirectory() as scratch:
         prepare_topics(bootstrap)
         load_state(bootstrap, args.sellers, args.hashes, args.seed)
         preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"mem{uuid.uuid4().hex[:6]}-")

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     joins: list[float] = []
-    with cluster() as (bootstrap, broker), tempfile.TemporaryDirectory() as scratch_dir:
+    with cluster() as (bootstrap, broker, _), tempfile.TemporaryDirectory() as scratch_dir:
         prepare_topics(bootstrap)
         preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"so{uuid.uuid4().hex[:6]}-")
         for run in range(args.runs):

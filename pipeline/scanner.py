@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from time import perf_counter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -42,16 +42,32 @@ from pipeline.validation import Reason, Rejection, decode_listing
 log = logging.getLogger(__name__)
 
 
+class ConsumedRecord(Protocol):
+    """What the scanner reads of a consumed record: aiokafka's ``ConsumerRecord`` has all of it,
+    so the hot path hands those in as they come rather than copying each into a tuple of ours."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+
+
 class InputRecord(NamedTuple):
-    """One consumed record. Named tuples, not frozen dataclasses, for the records of the hot
-    path: one is built per listing and per output, and tuples build several times faster."""
+    """A consumed record built by hand (tests, files, tools). Named tuples, not frozen dataclasses,
+    for the records of the hot path: one is built per output, and tuples build several times faster."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
-    timestamp_ms: int | None = None  # when the producer created it, for end-to-end latency
+    timestamp: int | None = None  # when the producer created it (ms), for end-to-end latency
 
 
 class OutputRecord(NamedTuple):
@@ -94,10 +110,10 @@ class Scanner:
         self.catalog = catalog
         self.extractor = SignalExtractor(catalog, self.reputation, self.networks)
 
-    def process(self, records: Sequence[InputRecord], now: datetime | None = None) -> BatchResult:
+    def process(self, records: Sequence[ConsumedRecord], now: datetime | None = None) -> BatchResult:
         stamp = iso(now or datetime.now(timezone.utc))
         result = BatchResult()
-        valid: list[tuple[InputRecord, NormalizedListing]] = []
+        valid: list[tuple[ConsumedRecord, NormalizedListing]] = []
         started = perf_counter()
         for record in records:
             outcome = self._admit(record)
@@ -118,7 +134,7 @@ class Scanner:
                     self._deadletter(result, item[0], Rejection(Reason.PROCESSING_ERROR, repr(exc)[:300]), stamp)
         return result
 
-    def _admit(self, record: InputRecord) -> NormalizedListing | Rejection:
+    def _admit(self, record: ConsumedRecord) -> NormalizedListing | Rejection:
         decoded = decode_listing(record.value, self.settings.max_record_bytes, self.rates)
         if isinstance(decoded, Rejection):
             return decoded
@@ -127,7 +143,7 @@ class Scanner:
         except (ValueError, TypeError, KeyError, OverflowError) as exc:
             return Rejection(Reason.PROCESSING_ERROR, f"normalization failed: {exc!r}"[:300])
 
-    def _decide(self, result: BatchResult, batch: list[tuple[InputRecord, NormalizedListing]], stamp: str) -> None:
+    def _decide(self, result: BatchResult, batch: list[tuple[ConsumedRecord, NormalizedListing]], stamp: str) -> None:
         if not batch:
             return
         listings = [listing for _, listing in batch]
@@ -171,7 +187,7 @@ class Scanner:
             result.stage_counts[stage] = result.stage_counts.get(stage, 0) + len(listings)
 
     @staticmethod
-    def _deadletter(result: BatchResult, record: InputRecord, rejection: Rejection, stamp: str) -> None:
+    def _deadletter(result: BatchResult, record: ConsumedRecord, rejection: Rejection, stamp: str) -> None:
         payload = deadletter_record(rejection, topic=record.topic, partition=record.partition,
                                     offset=record.offset, key=record.key, value=record.value, failed_at=stamp)
         result.outputs.append(OutputRecord(topics.DEADLETTER.name, record.key, orjson.dumps(payload)))

@@ -94,6 +94,9 @@ SELLER_LINKS = TopicSpec(
     "seller_link.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
 )
 
+# What a scan worker reads from the beginning before it scans: the state it decides with.
+SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, SELLER_REPUTATION, SELLER_LINKS)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
     SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS,
