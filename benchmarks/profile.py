@@ -106,6 +106,12 @@ class PySpy:
             [self.executable, "record", "--pid", str(pid), "--rate", str(self.rate), "--format", "raw",
              "--output", str(self.output), "--nonblocking"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:  # refused at once (no right to trace, say): say so now, not after the whole run
+            _, errors = self.process.communicate(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return
+        said = " ".join(errors.decode(errors="replace").split("Stack backtrace")[0].split())
+        raise RuntimeError(f"py-spy could not attach to process {pid}: {said[:500]}")
 
     def stop(self) -> None:
         if self.process is None:

@@ -1,6 +1,12 @@
+import subprocess
+import sys
+import time
 from collections import Counter
+from pathlib import Path
 
-from benchmarks.profile import OTHER, WAITING, breakdown, budget, component_of
+import pytest
+
+from benchmarks.profile import OTHER, WAITING, PySpy, breakdown, budget, component_of
 
 SCAN = "_scan (/srv/agents/scan.py:185)"
 LOOP = "_run_once (/usr/lib/python3.11/asyncio/base_events.py:1922)"
@@ -39,3 +45,25 @@ def test_budget_shares_the_busy_samples_out_of_the_measured_cpu() -> None:
     rows = budget(Counter({"decode and validate": 30, "normalize": 10, WAITING: 60}), worker_us=40.0)
     assert rows == [{"component": "decode and validate", "share": 0.75, "us_per_listing": 30.0},
                     {"component": "normalize", "share": 0.25, "us_per_listing": 10.0}]
+
+
+def test_py_spy_samples_a_running_process_until_stopped(tmp_path: Path) -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "def spin():\n    while True: sum(range(1000))\nspin()"])
+    try:
+        spy = PySpy(tmp_path / "busy.folded", rate=200)
+        spy.start(busy.pid)
+        time.sleep(1.0)
+        spy.stop()
+    finally:
+        busy.kill()
+        busy.wait()
+    lines = (tmp_path / "busy.folded").read_text().splitlines()
+    assert any("spin (<string>" in line for line in lines)
+    assert sum(breakdown(lines).values()) > 20
+
+
+def test_py_spy_refusing_to_attach_is_reported_at_once(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with pytest.raises(RuntimeError, match=f"could not attach to process {gone.pid}"):
+        PySpy(tmp_path / "none.folded", rate=100).start(gone.pid)
