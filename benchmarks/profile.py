@@ -128,8 +128,9 @@ class PySpy:
 
 def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, seed=5)
-    parser.add_argument("--listings", type=int, default=300_000,
-                        help="listings pre-loaded; each contender processes all of them (default 300000)")
+    parser.add_argument("--listings", type=int, default=500_000,
+                        help="listings pre-loaded; each contender processes all of them (default 500000: with fewer, a fast "
+                             "passthrough can finish before both its processes are in the group)")
     parser.add_argument("--passthrough-processes", type=int, default=2,
                         help="passthrough processes, as many as throughput's --workers (default 2)")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second (default 100)")
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print("passthrough ...", file=sys.stderr)
         passthrough = run_passthrough(bootstrap, args.listings, args.passthrough_processes, scratch, broker_pid)
         print("counterscan, 1 worker, sampled by py-spy ...", file=sys.stderr)
-        scan = run_counterscan(bootstrap, args.listings, 1, scratch, broker_pid, profiler=spy)
+        scan = run_counterscan(bootstrap, args.listings, 1, scratch, broker_pid, profiler=spy, fresh_state=True)
         samples = breakdown(folded.read_text().splitlines())
 
     worker_us = scan["cpu_us_per_listing"]["processes"]

@@ -68,16 +68,27 @@ def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path,
 
 
 def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path, broker_pid: int | None = None,
-                    profiler: Profiler | None = None) -> dict[str, Any]:
-    """Every run starts from empty seller state: after an earlier run on the same listings, every
-    seller link would already be known, and none learned or published again."""
-    reset_topics(bootstrap, topics.SCAN_STATE)
+                    profiler: Profiler | None = None, fresh_state: bool = False) -> dict[str, Any]:
+    """With ``fresh_state`` the run starts from empty seller state: after an earlier run on the
+    same listings every seller link would already be known, and none learned or published again.
+    Only ever on the broker the benchmark started: it deletes topics."""
+    if fresh_state:
+        reset_topics(bootstrap, topics.SCAN_STATE)
     env = worker_env(bootstrap, "bench")
     ports = [free_port() for _ in range(workers)]
     ready = group_in(bootstrap, env["COUNTERSCAN_SCAN_GROUP_ID"], workers,
                      [f"http://127.0.0.1:{port}/readyz" for port in ports])
     with spawned([worker_command(metrics_port=port) for port in ports], env, scratch) as procs:
         return measure_processes(bootstrap, COUNTERSCAN_OUT, count, 900, procs, ready, broker_pid, profiler)
+
+
+def own_broker(broker_pid: int | None) -> bool:
+    """Whether the seller state may be reset between runs: only on the broker this benchmark
+    started. On a cluster of yours it is left alone, and later runs find earlier runs' links."""
+    if broker_pid is None:
+        print("external cluster: its seller state topics are left alone, so a counterscan run finds the "
+              "seller links of the runs before it", file=sys.stderr)
+    return broker_pid is not None
 
 
 def warm_up(bootstrap: str, count: int, workers: int, scratch: Path) -> None:
@@ -101,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with cluster() as (bootstrap, broker, broker_pid), tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
+        fresh = own_broker(broker_pid)
         prepare_topics(bootstrap, PASSTHROUGH_OUT, NAIVE_OUT)
         preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"tp{uuid.uuid4().hex[:6]}-")
         if args.warmup:
@@ -112,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         single = None
         if args.workers > 1:
             print("counterscan, 1 worker ...", file=sys.stderr)
-            single = run_counterscan(bootstrap, args.listings, 1, scratch, broker_pid)
+            single = run_counterscan(bootstrap, args.listings, 1, scratch, broker_pid, fresh_state=fresh)
         print(f"counterscan, {args.workers} worker(s) ...", file=sys.stderr)
-        scan = run_counterscan(bootstrap, args.listings, args.workers, scratch, broker_pid)
+        scan = run_counterscan(bootstrap, args.listings, args.workers, scratch, broker_pid, fresh_state=fresh)
 
     report = {
         "listings": args.listings,
@@ -127,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_vs_naive_faust": round(scan["per_s"] / naive["per_s"], 2),
         "broker": broker,
         "broker_warmed_up": args.warmup,
+        "seller_state_reset": fresh,
         "cpu_cores": len(__import__("os").sched_getaffinity(0)),
     }
     if passthrough["cpu_us_per_listing"].get("broker") is not None:
