@@ -67,7 +67,8 @@ def reset_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 
         await admin.start()
         try:
             names = [spec.name for spec in specs]
-            present = [name for name in names if name in set(await admin.list_topics())]
+            listed = set(await admin.list_topics())
+            present = [name for name in names if name in listed]
             if present:
                 await admin.delete_topics(present)
             deadline = time.monotonic() + timeout_s
@@ -79,6 +80,16 @@ def reset_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 
             await admin.close()
         await create_topics(bootstrap, specs=tuple(specs))
     asyncio.run(run())
+
+
+def own_broker(broker_pid: int | None) -> bool:
+    """Whether a benchmark may reset state topics between runs (:func:`reset_topics`): only on
+    the broker it started. On a cluster of yours they are left alone, and a run finds the state
+    the runs before it left."""
+    if broker_pid is None:
+        print("external cluster: its state topics are left alone, so a counterscan run finds the "
+              "seller links of the runs before it", file=sys.stderr)
+    return broker_pid is not None
 
 
 def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str, chunk: int = 20_000) -> None:

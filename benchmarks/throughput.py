@@ -17,6 +17,7 @@ which includes the rebalance a late-joining process causes, is reported too:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import uuid
@@ -30,6 +31,7 @@ from benchmarks.common import (
     cluster,
     group_in,
     measure_processes,
+    own_broker,
     preload,
     prepare_topics,
     reset_topics,
@@ -82,15 +84,6 @@ def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path, bro
         return measure_processes(bootstrap, COUNTERSCAN_OUT, count, 900, procs, ready, broker_pid, profiler)
 
 
-def own_broker(broker_pid: int | None) -> bool:
-    """Whether the seller state may be reset between runs: only on the broker this benchmark
-    started. On a cluster of yours it is left alone, and later runs find earlier runs' links."""
-    if broker_pid is None:
-        print("external cluster: its seller state topics are left alone, so a counterscan run finds the "
-              "seller links of the runs before it", file=sys.stderr)
-    return broker_pid is not None
-
-
 def warm_up(bootstrap: str, count: int, workers: int, scratch: Path) -> None:
     """One counterscan pass that is not measured. A fresh broker's JIT compiler works through the
     first run (measured: about 4 us of broker CPU per listing in the first pass, 1 us in the
@@ -140,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "broker": broker,
         "broker_warmed_up": args.warmup,
         "seller_state_reset": fresh,
-        "cpu_cores": len(__import__("os").sched_getaffinity(0)),
+        "cpu_cores": len(os.sched_getaffinity(0)),
     }
     if passthrough["cpu_us_per_listing"].get("broker") is not None:
         # CPU per listing is steadier than rates on a shared machine: passthrough waits on its
