@@ -82,12 +82,16 @@ def breakdown(folded: Iterable[str]) -> Counter[str]:
     return samples
 
 
+def busy(samples: Counter[str]) -> int:
+    """Samples of the worker at work: not waiting in select."""
+    return sum(n for component, n in samples.items() if component != WAITING)
+
+
 def budget(samples: Counter[str], worker_us: float) -> list[dict[str, Any]]:
     """Each component's share of the busy samples, and that share of the worker's CPU per listing."""
-    busy = sum(n for component, n in samples.items() if component != WAITING)
-    rows = [{"component": component, "share": round(n / busy, 3), "us_per_listing": round(worker_us * n / busy, 1)}
+    total = busy(samples)
+    return [{"component": component, "share": round(n / total, 3), "us_per_listing": round(worker_us * n / total, 1)}
             for component, n in samples.most_common() if component != WAITING]
-    return rows
 
 
 class PySpy:
@@ -175,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "counterscan_ceiling_per_s": round(ceiling),
         "ceiling_ratio_vs_passthrough": round(ceiling / passthrough["per_s"], 3),
         "worker_cpu_us_for_half_of_passthrough": round(cores * 1e6 / half_of_passthrough - broker_us, 1),
-        "samples": sum(n for component, n in samples.items() if component != WAITING),
+        "samples": busy(samples),
         "components": rows,
         **({"folded": str(args.folded)} if args.folded else {}),
     }
