@@ -108,5 +108,5 @@ def test_a_worker_joins_the_scan_group_only_once_its_state_is_read(topics_create
         lines = (tmp_path / "process-0.log").read_text(errors="replace").splitlines()
     caught_up = [i for i, line in enumerate(lines) if ": caught up after " in line]
     assigned = [i for i, line in enumerate(lines) if "partitions assigned: ['listings.raw" in line]
-    assert len(caught_up) == 3 and assigned, "\n".join(lines[-40:])  # profiles, reputation, links
+    assert len(caught_up) == len(topics.SCAN_STATE) and assigned, "\n".join(lines[-40:])
     assert max(caught_up) < min(assigned), "\n".join(lines[-40:])
