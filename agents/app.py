@@ -7,6 +7,7 @@ from functools import partial
 
 import faust
 
+from agents.background import BackgroundErrors
 from agents.kafka import client_security, faust_credentials, resolve_bootstrap
 from agents.observability import ObservabilityServer
 from agents.outcomes import register_outcome_agents
@@ -43,19 +44,21 @@ def create_app(settings: Settings) -> faust.App:
     metrics = Metrics()
     metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
                          "rules_version": settings.rules_version, "app_id": settings.app_id})
+    errors = BackgroundErrors(metrics.background_errors)  # one count and log limit for the worker's rounds
     ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
     if "scan" in settings.role_set:
-        scan = ListingScanService(settings, bootstrap, metrics)
+        scan = ListingScanService(settings, bootstrap, metrics, errors)
         app.service(scan)
         ready = scan.readiness
         state, followers = scan.sellers, scan.followers
     else:  # a feedback-only worker follows the seller topics itself
-        known = SellerStateService(bootstrap, client_security(settings), SellerState())
+        known = SellerStateService(bootstrap, client_security(settings), SellerState(), errors)
         app.service(known)
         state, followers = known.sellers, known.followers
     sellers = partial(seller_view, state)
     if "feedback" in settings.role_set:
         state.track_strikes()
         register_outcome_agents(app, settings, state, partial(caught_up, followers))
-    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, sellers))
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors,
+                                    sellers))
     return app

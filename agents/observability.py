@@ -9,7 +9,7 @@ the worker's memory, so an analyst sees what decisions are being made with.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -17,23 +17,41 @@ from aiohttp import web
 from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from agents.background import BackgroundErrors
 from pipeline.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class ObservabilityServer(Service):
+    """Serves the worker's metrics, probes and seller view. A view that fails answers 500 and
+    is counted as the ``web`` task's error: a request never reaches the services behind it."""
+
     def __init__(self, metrics: Metrics, host: str, port: int, ready: Callable[[], tuple[bool, str]],
-                 sellers: Callable[[str], dict[str, Any] | None] | None = None, **kwargs: object) -> None:
+                 errors: BackgroundErrors, sellers: Callable[[str], dict[str, Any] | None] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.metrics = metrics
         self.host = host
         self.port = port
         self.ready = ready
+        self.errors = errors
+        errors.declare("web")
         self.sellers = sellers
 
+    @web.middleware
+    async def _contained(self, request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:  # an answer (404, 405, ...), not a failure
+            raise
+        except Exception as error:
+            self.errors.record("web", error)
+            return web.Response(text="internal error; it is logged\n", status=500)
+
     async def on_start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._contained])
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)

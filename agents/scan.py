@@ -34,9 +34,10 @@ from typing import NamedTuple
 import numpy as np
 import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import KafkaError
 from mode import Service
 
+from agents.background import BackgroundErrors
 from agents.followers import CompactedTopicFollower
 from agents.kafka import client_security, reader
 from agents.kafka import producer as make_producer
@@ -80,10 +81,20 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
 
 
 class ListingScanService(Service):
-    def __init__(self, settings: Settings, bootstrap_servers: str, metrics: Metrics, **kwargs: object) -> None:
+    """The listing hot path of one worker, with the state followers it scans with.
+
+    Owns the scan group's consumer, the producer of every output and the batches
+    in flight; decides when offsets are committed. Its background work (the lag
+    reading, reports from state handlers, the followers) runs in rounds that
+    :class:`BackgroundErrors` contains, so only the delivery rules above decide
+    about records and nothing but a stop ends the service."""
+
+    def __init__(self, settings: Settings, bootstrap_servers: str, metrics: Metrics,
+                 errors: BackgroundErrors | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.metrics = metrics
+        self.errors = errors or BackgroundErrors(metrics.background_errors)
         self.broker_seen = 0.0  # monotonic time of the last answer from the broker
         self.bootstrap_servers = bootstrap_servers
         self.profiles = ProfileBook()
@@ -101,8 +112,9 @@ class ListingScanService(Service):
         self.security = client_security(settings)
         self.origin = uuid.uuid4().hex.encode()  # marks the links this process publishes
         self.followers = [
-            CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.security),
-            *seller_followers(bootstrap_servers, self.security, self.sellers, self._report, self.origin),
+            CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.errors,
+                                   self.security),
+            *seller_followers(bootstrap_servers, self.security, self.sellers, self._report, self.errors, self.origin),
         ]
         for follower in self.followers:
             self.add_dependency(follower)
@@ -129,10 +141,8 @@ class ListingScanService(Service):
             return
 
         async def send() -> None:
-            try:
+            with self.errors.round(f"report {topic}"):
                 await produce_all(producer, [OutputRecord(topic, key, value)])
-            except Exception:
-                log.exception("could not report to %s", topic)
 
         task = asyncio.get_running_loop().create_task(send())
         self._reports.add(task)
@@ -141,6 +151,20 @@ class ListingScanService(Service):
     def _new_producer(self) -> AIOKafkaProducer:
         return make_producer(self.bootstrap_servers, linger_ms=self.settings.producer_linger_ms,
                              max_batch_size=self.settings.producer_batch_bytes, **self.security)
+
+    async def _replace_producer(self) -> None:
+        """A new producer for a refused one, retried while the broker cannot be reached: a
+        producer that fails to start must not end the scan, which has nothing to lose by waiting."""
+        await self.producer.stop()  # its last batches settle before a new producer writes the same partitions
+        while True:
+            producer = self._new_producer()
+            with self.errors.round("producer restart") as round_:
+                await producer.start()
+            if not round_.failed:
+                self.producer = producer
+                return
+            await producer.stop()
+            await asyncio.sleep(self.retry_backoff_s)
 
     async def on_start(self) -> None:
         # the followers (also dependencies, so they stop with this service) start side by side:
@@ -178,9 +202,13 @@ class ListingScanService(Service):
         self.consumer.subscribe([topics.LISTINGS_RAW.name], listener=_DrainOnRevoke(self))
         log.info("scanning %s as group %s", topics.LISTINGS_RAW.name, self.settings.scan_group_id)
         while not self.should_stop:
-            batches = await self.consumer.getmany(
-                timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records
-            )
+            batches: dict[TopicPartition, list] = {}
+            with self.errors.round("fetch") as round_:  # nothing is consumed by a fetch that fails
+                batches = await self.consumer.getmany(
+                    timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records
+                )
+            if round_.failed:
+                await self.sleep(self.retry_backoff_s)
             async with self.batch_lock:
                 if batches:
                     await self.handle(batches)
@@ -245,8 +273,8 @@ class ListingScanService(Service):
                 await self.consumer.commit(offsets)
                 self.broker_seen = time.monotonic()
                 self.retry_backoff_s = RETRY_BACKOFF_S[0]
-            except CommitFailedError:
-                log.warning("commit refused after a rebalance; %d records will be scanned again", count)
+            except KafkaError as exc:  # a rebalance took the partitions, or the coordinator moved
+                log.warning("commit refused (%r); %d records will be scanned again", exc, count)
             self.processed += count
         if refused is not None:
             await self.rewind(refused)
@@ -267,9 +295,7 @@ class ListingScanService(Service):
         self.metrics.output_refusals.inc()
         self.metrics.records_rescanned.inc(sum(b.records for b in dropped))
         await asyncio.gather(*(b.acks for b in dropped), return_exceptions=True)
-        await self.producer.stop()  # its last batches settle before a new producer writes the same partitions
-        self.producer = self._new_producer()
-        await self.producer.start()
+        await self._replace_producer()
         assigned = self.consumer.assignment()
         for tp, offset in rewind_to.items():
             if tp in assigned:
@@ -277,18 +303,27 @@ class ListingScanService(Service):
         await asyncio.sleep(self.retry_backoff_s)
         self.retry_backoff_s = min(self.retry_backoff_s * 2, RETRY_BACKOFF_S[1])
 
-    @Service.timer(5.0)
-    async def _measure_lag(self) -> None:
-        """Log end offset minus position, per assigned partition; unassigned ones disappear."""
+    @Service.task
+    async def _measure_lags(self) -> None:
+        while not self.should_stop:
+            await self.sleep(self.settings.lag_interval_s)
+            with self.errors.round("lag"):
+                await self.measure_lag()
+
+    async def measure_lag(self) -> None:
+        """Export end offset minus position, per assigned partition; unassigned ones disappear.
+
+        A rebalance may revoke a partition at any await here (``position`` then raises
+        IllegalStateError): the round is dropped and the next one reads the new assignment."""
         if not hasattr(self, "consumer"):
             return
         assigned = sorted(self.consumer.assignment())
         ends = await self.consumer.end_offsets(assigned) if assigned else {}
         self.broker_seen = time.monotonic()
+        lags = {tp: max(0, ends[tp] - await self.consumer.position(tp)) for tp in assigned}
         self.metrics.consumer_lag.clear()
-        for tp in assigned:
-            position = await self.consumer.position(tp)
-            self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, ends[tp] - position))
+        for tp, lag in lags.items():
+            self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
 
     def readiness(self) -> tuple[bool, str]:
         """Ready when the state topics are read (a restart on millions of seller links takes a

@@ -18,6 +18,7 @@ import orjson
 from aiokafka import ConsumerRecord
 from mode import Service
 
+from agents.background import BackgroundErrors
 from agents.followers import CompactedTopicFollower
 from pipeline import topics
 from pipeline.links import link_record
@@ -52,7 +53,8 @@ def _from_elsewhere(messages: list[ConsumerRecord], origin: bytes | None) -> lis
 
 
 def seller_followers(bootstrap_servers: str, security: dict[str, object], state: SellerState,
-                     report: Report, origin: bytes | None = None) -> list[CompactedTopicFollower]:
+                     report: Report, errors: BackgroundErrors,
+                     origin: bytes | None = None) -> list[CompactedTopicFollower]:
     """Followers that keep ``state`` current; bad link records are reported through ``report``.
     Link records marked with ``origin`` are this process's own and are skipped: whoever passes
     it has put those links in ``state`` when it learned them."""
@@ -79,8 +81,9 @@ def seller_followers(bootstrap_servers: str, security: dict[str, object], state:
             refuse(rejection, message.key, message.value, message.partition, message.offset)
 
     return [
-        CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, apply_reputation, security),
-        CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, security, apply_links),
+        CompactedTopicFollower(bootstrap_servers, topics.SELLER_REPUTATION.name, apply_reputation, errors, security),
+        CompactedTopicFollower(bootstrap_servers, topics.SELLER_LINKS.name, apply_link, errors, security,
+                               apply_links),
     ]
 
 
@@ -94,9 +97,10 @@ class SellerStateService(Service):
     record is logged here, not reported: the scan workers following the same topic report it."""
 
     def __init__(self, bootstrap_servers: str, security: dict[str, object], state: SellerState,
-                 **kwargs: object) -> None:
+                 errors: BackgroundErrors, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.sellers = state
-        self.followers = seller_followers(bootstrap_servers, security, state, lambda _topic, _key, _value: None)
+        self.followers = seller_followers(bootstrap_servers, security, state, lambda _topic, _key, _value: None,
+                                          errors)
         for follower in self.followers:
             self.add_dependency(follower)

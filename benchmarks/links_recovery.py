@@ -29,6 +29,7 @@ from pathlib import Path
 from agents.followers import CompactedTopicFollower
 from agents.kafka import producer, wait_for_group
 from agents.produce_batch import produce_all
+from agents.background import BackgroundErrors
 from agents.sellers import seller_followers
 from agents.testing import running_worker
 from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_report
@@ -75,7 +76,8 @@ def follow(bootstrap: str) -> tuple[float, SellerState]:
     """Seconds for a fresh follower to apply the whole topic, and the state it built."""
     async def run() -> tuple[float, SellerState]:
         state = SellerState()
-        follower: CompactedTopicFollower = seller_followers(bootstrap, {}, state, lambda *_: None)[1]
+        follower: CompactedTopicFollower = seller_followers(bootstrap, {}, state, lambda *_: None,
+                                                                    BackgroundErrors.unexported())[1]
         started = time.monotonic()
         await follower.start()
         try:

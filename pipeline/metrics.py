@@ -63,6 +63,9 @@ class Metrics:
                                        "batches in flight were rewound (the error is logged)", registry=r)
         self.records_rescanned = Counter("counterscan_records_rescanned", "Input records scanned again after a "
                                          "refused output", registry=r)
+        self.background_errors = Counter("counterscan_background_errors", "Rounds of a background task (lag, "
+                                         "state followers, reports, web views) cut short by an error and "
+                                         "retried; the worker went on", ["task"], registry=r)
         self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
         self.worker = Info("counterscan_worker", "What this worker runs", registry=r)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing

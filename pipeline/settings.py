@@ -76,6 +76,7 @@ class Settings:
     )
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached")
+    lag_interval_s: float = _setting(5.0, "how often a scan worker reads its consumer lag, in seconds")
     metrics_host: str = _setting("127.0.0.1", "interface of /metrics, /healthz and /readyz")
     metrics_port: int = _setting(9108, "port of /metrics, /healthz and /readyz")
     web_host: str = _setting("127.0.0.1", "interface of the worker's web server")
@@ -145,6 +146,8 @@ class Settings:
         if not 1 <= self.heartbeat_interval_ms < SESSION_TIMEOUT_MS:
             raise ValueError(f"heartbeat_interval_ms must be from 1 to {SESSION_TIMEOUT_MS - 1} (the group "
                              f"session timeout), got {self.heartbeat_interval_ms}")
+        if not self.lag_interval_s > 0:
+            raise ValueError(f"lag_interval_s must be above 0, got {self.lag_interval_s}")
         if self.repeat_infringer_strikes < 1 or self.repeat_infringer_window_days < 1:
             raise ValueError("repeat_infringer_strikes and repeat_infringer_window_days must be at least 1, got "
                              f"{self.repeat_infringer_strikes} and {self.repeat_infringer_window_days}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiokafka import ConsumerRecord
 
+from agents.background import BackgroundErrors
 from agents.sellers import ORIGIN_HEADER, link_outputs, seller_followers
 from pipeline import topics
 from pipeline.networks import Link, PointKind
@@ -22,7 +23,8 @@ def consumed(offset: int, link: Link, origin: bytes) -> ConsumerRecord:
 
 def apply_batch(origin: bytes | None) -> SellerState:
     state = SellerState()
-    links_follower = seller_followers("127.0.0.1:9", {}, state, lambda *_: None, origin)[1]
+    links_follower = seller_followers("127.0.0.1:9", {}, state, lambda *_: None, BackgroundErrors.unexported(),
+                                       origin)[1]
     assert links_follower.topic == topics.SELLER_LINKS.name
     links_follower.handle_batch([
         consumed(0, Link("mine-1", POINT, PointKind.CONTACT, None), b"me"),
