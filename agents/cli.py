@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from datetime import datetime
@@ -153,16 +154,26 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     from agents.kafka import await_broker, client_security, resolve_bootstrap
 
-    signal.signal(signal.SIGTERM, _stop_waiting)  # until Faust installs its own handlers
+    signal.signal(signal.SIGTERM, _stop_waiting)  # while waiting for the broker: nothing to drain
     try:
         await_broker(resolve_bootstrap(settings), client_security(settings))
     except _StopWaiting:
         return 0
+    # From here on a stop must drain, so only Faust's handlers may act on it; one that comes
+    # before they exist is kept and passed on to them (an exception raised from a handler
+    # here would break start-up wherever it happened to be).
+    early: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: early.append(signum))
+
+    class Worker(faust.Worker):
+        def install_signal_handlers(self) -> None:
+            super().install_signal_handlers()
+            for signum in early:
+                os.kill(os.getpid(), signum)
 
     app = create_app(settings)
     _tune_garbage_collector()
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
-    worker.execute_from_commandline()
+    Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
     return 0
 
 
@@ -260,6 +271,8 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
         write_json(report, args.json)
         print(f"report written to {args.json}")
     ok = report["lost"] == 0 and report["decisions"] + report["deadletter"] == report["listings_in"]
+    for why in report.get("worker_exits", []):
+        print(f"counterscan: worker {why}", file=sys.stderr)
     if not ok:
         print("counterscan: some listings got no decision and no dead-letter record", file=sys.stderr)
     return 0 if ok else 1

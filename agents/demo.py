@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from agents.kafka import create_topics, reader, wait_for_group
-from agents.processes import spawned, worker_command
+from agents.processes import first_exit, spawned, worker_command
 from agents.produce import publish
 from pipeline import topics
 from pipeline.broker import BrokerHandle, LocalBroker
@@ -77,12 +77,12 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
         commands = [worker_command() for _ in range(worker_count)]
         with spawned(commands, worker_env(settings, bootstrap), Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
-                                       alive=lambda: all(p.poll() is None for p in procs)))
+                                       exited=lambda: first_exit(procs)))
             first_sent = time.monotonic()
             sent = asyncio.run(publish(bootstrap, ListingGenerator(seed), listings, progress=progress))
             reconciliation = Reconciliation({item.listing_id for item in sent})
             finished = asyncio.run(collect(bootstrap, reconciliation, workers=procs))
-            crashed = [p.args for p in procs if p.poll() is not None]
+            exits = [why for why in (p.exit_description() for p in procs) if why is not None]
             logs = {p.name: p.read_text(errors="replace")[-2000:] for p in Path(scratch).glob("process-*.log")}
     labels = {item.listing_id: item.label for item in sent}
     report = reconciliation.summary()
@@ -95,7 +95,9 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
         quality={k: v for k, v in evaluate(reconciliation.decided.values(), labels).items()
                  if k.endswith(("precision", "recall", "share"))},
     )
-    if crashed or report["lost"]:
+    if exits:
+        report["worker_exits"] = exits
+    if exits or report["lost"]:
         report["worker_logs"] = logs
     return report
 

@@ -178,9 +178,10 @@ async def group_state(admin: AIOKafkaAdminClient, group_id: str) -> tuple[str, i
 
 
 async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, timeout_s: float = 60.0,
-                         alive: Callable[[], bool] = lambda: True,
+                         exited: Callable[[], str | None] = lambda: None,
                          security: dict[str, object] | None = None) -> None:
-    """Until the group is Stable with ``members`` members: workers are in and partitions assigned."""
+    """Until the group is Stable with ``members`` members: workers are in and partitions assigned.
+    ``exited`` says why a worker exited (:func:`agents.processes.first_exit`), or None while all run."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(security or {}))
     await admin.start()
     loop = asyncio.get_running_loop()
@@ -195,8 +196,8 @@ async def wait_for_group(bootstrap_servers: str, group_id: str, members: int, ti
                 state, joined = "no coordinator yet", 0
             if state == "Stable" and joined == members:
                 return
-            if not alive():
-                raise RuntimeError(f"a worker of group {group_id} exited before joining")
+            if (why := exited()) is not None:
+                raise RuntimeError(f"{why} (before group {group_id} had {members} members)")
             if loop.time() > deadline:
                 raise RuntimeError(f"group {group_id} is {state} with {joined}/{members} members after {timeout_s:.0f}s")
             await asyncio.sleep(0.25)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,16 +20,55 @@ def worker_command(*options: str, metrics_port: int | None = None) -> list[str]:
             "--metrics-port", str(metrics_port or free_port()), "--log-level", "warning", *options]
 
 
+# The line of a log that best says why a process ended: a Python exception, else a logged error.
+EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*")
+ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|FATAL)\b")
+
+
+class LoggedProcess(subprocess.Popen[bytes]):
+    """A child process whose output goes to its own log file, in its own session (so a signal
+    to the test or demo does not reach it first); it can say why it exited."""
+
+    def __init__(self, command: Sequence[str], log_path: Path, env: Mapping[str, str]) -> None:
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            super().__init__(list(command), stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+                             env={**os.environ, **env}, start_new_session=True)
+
+    def exit_description(self) -> str | None:
+        """None while it runs; else which process, its exit code and the last error line of its log."""
+        code = self.poll()
+        if code is None:
+            return None
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return f"{self.log_path.stem} (pid {self.pid}) exited with code {code}: {last_error_line(text)}"
+
+
+def last_error_line(log: str) -> str:
+    """The last line of a log that is an exception or a logged error, else its last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    found = [line for line in lines if EXCEPTION_LINE.search(line) or ERROR_LINE.search(line)]
+    return found[-1] if found else lines[-1] if lines else "(its log is empty)"
+
+
+def first_exit(procs: Sequence[subprocess.Popen[bytes]]) -> str | None:
+    """Why the first of ``procs`` that exited did, or None while all run."""
+    for proc in procs:
+        if proc.poll() is not None:
+            if isinstance(proc, LoggedProcess):
+                return proc.exit_description()
+            return f"process {proc.args!r} (pid {proc.pid}) exited with code {proc.returncode}"
+    return None
+
+
 @contextlib.contextmanager
-def spawned(commands: Sequence[list[str]], env: Mapping[str, str], log_dir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def spawned(commands: Sequence[list[str]], env: Mapping[str, str], log_dir: Path) -> Iterator[list[LoggedProcess]]:
     """Start the commands (output in ``log_dir/process-N.log``); SIGTERM, then SIGKILL, on exit.
     When the block fails, the tail of every log goes to stderr."""
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[LoggedProcess] = []
     try:
         for index, command in enumerate(commands):
-            with open(log_dir / f"process-{index}.log", "wb") as log:
-                procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-                                              env={**os.environ, **env}, start_new_session=True))
+            procs.append(LoggedProcess(command, log_dir / f"process-{index}.log", env))
         yield procs
     except BaseException:
         for log_file in sorted(log_dir.glob("process-*.log")):

@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from agents.kafka import create_topics, group_state, partition_ids, producer
+from agents.processes import first_exit
 from agents.produce_batch import produce_all
 from benchmarks.cpu import CpuUse
 from pipeline.broker import LocalBroker
@@ -149,7 +150,7 @@ class OutputMeter:
     async def _ends(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:
         return sum((await consumer.end_offsets(partitions)).values())
 
-    def measure(self, expected: int, timeout_s: float, alive: Any = lambda: True,
+    def measure(self, expected: int, timeout_s: float, exited: Callable[[], str | None] = lambda: None,
                 ready: Callable[[], Awaitable[bool]] | None = None,
                 on_open: Callable[[], None] | None = None) -> dict[str, float]:
         """``on_open`` is called as the window opens (to start a CPU meter or a profiler there)."""
@@ -183,8 +184,8 @@ class OutputMeter:
                                 "per_s": round((seen - opened[1]) / (now - opened[0]), 1),
                                 "from_first_output_per_s": round((seen - first[1]) / (now - first[0]), 1),
                                 "records_before_all_in": opened[1]}
-                    if not alive():
-                        raise RuntimeError(f"the process under test died after {seen} of {expected} records")
+                    if (why := exited()) is not None:
+                        raise RuntimeError(f"{why}, after {seen} of {expected} records")
                     await asyncio.sleep(POLL_S)
                 raise TimeoutError(f"only {seen} of {expected} records on {self.topics} after {timeout_s:.0f}s")
             finally:
@@ -214,7 +215,7 @@ def measure_processes(bootstrap: str, outputs: Sequence[str], expected: int, tim
 
     try:
         measured: dict[str, Any] = OutputMeter(bootstrap, outputs).measure(
-            expected, timeout_s, alive=lambda: all(p.poll() is None for p in procs), ready=ready, on_open=opened)
+            expected, timeout_s, exited=lambda: first_exit(procs), ready=ready, on_open=opened)
         cpu.close()
     finally:
         if profiler is not None:

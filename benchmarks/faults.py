@@ -16,49 +16,28 @@ listings.decisions refuses writes.
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from typing import Any
 
 from agents.demo import collect
 from agents.kafka import create_topics, wait_for_group
-from agents.processes import spawned, worker_command
+from agents.processes import first_exit, spawned, worker_command
+from benchmarks.chaos import CHAOS_SETTINGS, rebalance_chaos
 from benchmarks.common import benchmark_parser, publish_items, worker_env, write_report
+from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
 from pipeline.broker import LocalBroker
 from pipeline.generator import ListingGenerator, Mix
 from pipeline.report import Reconciliation
 from pipeline.settings import Settings
-
-
-@dataclass
-class Stage:
-    """What a fault can act on: the broker, the group's workers, and a place for its own figures."""
-
-    broker: LocalBroker
-    bootstrap: str
-    group: str
-    workers: list[subprocess.Popen[bytes]]
-    env: dict[str, str]  # what every worker of the group runs with
-    log_dir: Path
-    notes: dict[str, Any] = field(default_factory=dict)
-    after: list[Callable[[], None]] = field(default_factory=list)  # checks once every listing is accounted for
-
-    def add_worker(self) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"extra-{uuid.uuid4().hex[:6]}.log", "wb")
-        worker = subprocess.Popen(worker_command(), env={**os.environ, **self.env},
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.workers.append(worker)
-        return worker
 
 
 Fault = Callable[[Stage], None]
@@ -97,31 +76,40 @@ def poison_mix(stage: Stage) -> None:
     """No fault beyond the input itself: 10 % of the records are malformed."""
 
 
-SCENARIOS: dict[str, tuple[Fault, Mix]] = {
-    "worker_kill": (worker_kill, Mix()),
-    "worker_term": (worker_term, Mix()),
-    "rebalance_storm": (rebalance_storm, Mix()),
-    "poison_mix": (poison_mix, Mix(malformed=0.10)),
-    "broker_restart": (broker_restart, Mix()),
-    "downstream_stall": (downstream_stall, Mix()),
+class Scenario(NamedTuple):
+    fault: Fault
+    mix: Mix = Mix()
+    settings: dict[str, str] = {}  # worker settings of this scenario, beside the common ones
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "worker_kill": Scenario(worker_kill),
+    "worker_term": Scenario(worker_term),
+    "rebalance_storm": Scenario(rebalance_storm),
+    "poison_mix": Scenario(poison_mix, Mix(malformed=0.10)),
+    "broker_restart": Scenario(broker_restart),
+    "downstream_stall": Scenario(downstream_stall),
+    "rebalance_chaos": Scenario(rebalance_chaos, settings=CHAOS_SETTINGS),
 }
 
 
-def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, Any]:
-    fault, mix = SCENARIOS[name]
+def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | None = None) -> dict[str, Any]:
+    """One scenario on a fresh broker; the workers' logs go to ``logs`` if given (kept), else to a
+    temporary directory."""
+    fault, mix, settings = SCENARIOS[name]
     broker = LocalBroker(Settings.load())
     handle = broker.start()
     try:
         bootstrap = handle.bootstrap_servers
-        env = worker_env(bootstrap, "fault", roles="scan")
+        env = worker_env(bootstrap, "fault", **{"roles": "scan", **settings})
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         asyncio.run(create_topics(bootstrap))
         items = ListingGenerator(seed, id_prefix=f"{name}-", mix=mix).take(listings)
         reconciliation = Reconciliation({i.listing_id for i in items})
-        with tempfile.TemporaryDirectory() as scratch, \
+        with _log_dir(logs, name) as scratch, \
                 spawned([worker_command(), worker_command()], env, Path(scratch)) as workers:
-            stage = Stage(broker, bootstrap, group, workers, env, Path(scratch))
-            asyncio.run(wait_for_group(bootstrap, group, 2, alive=lambda: all(w.poll() is None for w in workers)))
+            stage = Stage(broker, bootstrap, group, workers, env, Path(scratch), seed)
+            asyncio.run(wait_for_group(bootstrap, group, 2, exited=lambda: first_exit(workers)))
             # listings keep arriving while the fault happens: published at a steady rate in the background
             feeder = threading.Thread(target=publish_items, args=(bootstrap, items, rate), daemon=True)
             feeder.start()
@@ -149,6 +137,16 @@ def run_scenario(name: str, listings: int, seed: int, rate: float) -> dict[str, 
         broker.stop()
 
 
+@contextlib.contextmanager
+def _log_dir(root: Path | None, name: str) -> Iterator[str]:
+    if root is None:
+        with tempfile.TemporaryDirectory() as scratch:
+            yield scratch
+        return
+    (root / name).mkdir(parents=True, exist_ok=True)
+    yield str(root / name)
+
+
 class _Until(Reconciliation):
     """A reconciliation that counts as complete once ``enough`` listings are accounted for."""
 
@@ -172,12 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listings", type=int, default=50_000, help="listings per scenario (default 50000)")
     parser.add_argument("--rate", type=float, default=5000.0,
                         help="listings published per second while the fault happens (default 5000)")
+    parser.add_argument("--logs", type=Path, default=None, help="keep the workers' logs here, a folder per scenario")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {}
     for name in args.scenarios.split(","):
         print(f"{name} ...", file=sys.stderr)
-        report[name] = run_scenario(name, args.listings, args.seed, args.rate)
+        report[name] = run_scenario(name, args.listings, args.seed, args.rate, args.logs)
     rows = [(f"{name}: {key}", value) for name, result in report.items() for key, value in result.items()]
     write_report(report, args.json, rows)
     return 0 if all(r["lost"] == 0 for r in report.values()) else 1

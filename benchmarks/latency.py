@@ -23,7 +23,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from agents.kafka import producer, wait_for_group
-from agents.processes import spawned, worker_command
+from agents.processes import first_exit, spawned, worker_command
 from benchmarks.common import benchmark_parser, cluster, prepare_topics, worker_env, write_report
 from pipeline import topics
 from pipeline.generator import ListingGenerator, Mix
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         env = worker_env(bootstrap, "lat")
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         with spawned([worker_command() for _ in range(args.workers)], env, Path(scratch)) as procs:
-            asyncio.run(wait_for_group(bootstrap, group, args.workers, alive=lambda: all(p.poll() is None for p in procs)))
+            asyncio.run(wait_for_group(bootstrap, group, args.workers, exited=lambda: first_exit(procs)))
             print(f"offering {args.rate:.0f} listings/s for {args.seconds:.0f} s ...", file=sys.stderr)
             counts, latencies, elapsed = asyncio.run(offer_and_watch(bootstrap, args.rate, args.seconds, args.seed))
 

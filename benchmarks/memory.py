@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from agents.kafka import producer
-from agents.processes import spawned, worker_command
+from agents.processes import first_exit, spawned, worker_command
 from agents.produce_batch import produce_all
 from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, worker_env, write_report
 from pipeline import topics
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         with spawned([scan, feedback], env, Path(scratch)) as (worker, feedback_worker):
             started = time.monotonic()
             result = OutputMeter(bootstrap, [topics.DECISIONS.name, topics.DEADLETTER.name]).measure(
-                args.listings, 3600, alive=lambda: worker.poll() is None)
+                args.listings, 3600, exited=lambda: first_exit([worker]))
             peak, current = peak_rss_mb(worker.pid)
             feedback_peak, _ = peak_rss_mb(feedback_worker.pid)
             elapsed = time.monotonic() - started

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from agents.kafka import wait_for_group
-from agents.processes import spawned, worker_command
+from agents.processes import first_exit, spawned, worker_command
 from benchmarks.common import (
     benchmark_parser,
     cluster,
@@ -44,12 +44,12 @@ def time_a_join(bootstrap: str, busy_s: float, scratch: Path, fresh_state: bool)
     for name in ("first", "second"):
         (scratch / name).mkdir(parents=True, exist_ok=True)
     with spawned([worker_command()], env, scratch / "first") as (first,):
-        asyncio.run(wait_for_group(bootstrap, group, 1, alive=lambda: first.poll() is None))
+        asyncio.run(wait_for_group(bootstrap, group, 1, exited=lambda: first_exit([first])))
         time.sleep(busy_s)
         with spawned([worker_command()], env, scratch / "second") as (second,):
             started = time.monotonic()
             asyncio.run(wait_for_group(bootstrap, group, 2, timeout_s=120,
-                                       alive=lambda: first.poll() is None and second.poll() is None))
+                                       exited=lambda: first_exit([first, second])))
             return time.monotonic() - started
 
 

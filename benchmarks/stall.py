@@ -29,7 +29,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pipeline import topics
 
 if TYPE_CHECKING:
-    from benchmarks.faults import Stage
+    from benchmarks.stage import Stage
 
 STALL_S = 10.0
 AFTER_S = 5.0  # sampling goes on while the worker recovers
@@ -77,14 +77,14 @@ async def _stall(bootstrap: str, group: str) -> tuple[list[Sample], list[Sample]
         try:
             restore_at = time.monotonic() + STALL_S
             while time.monotonic() < restore_at:
-                stalled.append(await _sample(admin, consumer, group))
+                stalled.append(await sample_commits(admin, consumer, group))
                 await asyncio.sleep(SAMPLE_EVERY_S)
         finally:
             await accept_writes(admin, topics.DECISIONS.name, overrides)
         recovering = []
         until = time.monotonic() + AFTER_S
         while time.monotonic() < until:
-            recovering.append(await _sample(admin, consumer, group))
+            recovering.append(await sample_commits(admin, consumer, group))
             await asyncio.sleep(SAMPLE_EVERY_S)
         return stalled, recovering
     finally:
@@ -119,7 +119,8 @@ async def _alter(admin: AIOKafkaAdminClient, topic: str, configs: dict[str, str]
                 raise RuntimeError(f"altering {topic} failed (error {error_code}): {message}")
 
 
-async def _sample(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, group: str) -> Sample:
+async def sample_commits(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, group: str) -> Sample:
+    """The group's committed offsets of listings.raw, then the output end offsets."""
     offsets = await admin.list_consumer_group_offsets(group)
     committed = {tp.partition: meta.offset for tp, meta in offsets.items()
                  if tp.topic == topics.LISTINGS_RAW.name and meta.offset >= 0}
@@ -132,12 +133,20 @@ def _partitions(name: str) -> int:
 
 
 def _audit(stage: Stage, samples: list[Sample]) -> dict[str, int]:
-    """Listings below a sampled commit without an output below that sample's output ends."""
+    refusals = sum(path.read_text(errors="replace").count("output refused") for path in stage.log_dir.glob("*.log"))
+    return {"stall_commits_past_outputs": len(commits_past_outputs(stage.bootstrap, samples)),
+            "stall_worker_refusals_logged": refusals,
+            "stall_workers_exited": sum(w.poll() is not None for w in stage.workers)}
+
+
+def commits_past_outputs(bootstrap: str, samples: list[Sample]) -> set[str]:
+    """Listings below a sampled commit without an output below that sample's output ends: a
+    commit that passed an output the broker had not acknowledged."""
     raw_ends = {TopicPartition(topics.LISTINGS_RAW.name, p): max(s.committed.get(p, 0) for s in samples)
                 for p in range(topics.LISTINGS_RAW.partitions)}
     output_ends = {tp: max(s.output_ends[tp] for s in samples) for tp in samples[0].output_ends}
-    raw = asyncio.run(_read(stage.bootstrap, raw_ends))
-    outputs = asyncio.run(_read(stage.bootstrap, output_ends))
+    raw = asyncio.run(_read(bootstrap, raw_ends))
+    outputs = asyncio.run(_read(bootstrap, output_ends))
     first_output: dict[str, dict[TopicPartition, int]] = {}  # listing id -> earliest offset per output partition
     for tp, offset, _key, value in outputs:
         record = orjson.loads(value)
@@ -152,9 +161,7 @@ def _audit(stage: Stage, samples: list[Sample]) -> dict[str, int]:
                 seen = first_output.get(listing, {}) if listing else {}
                 if listing and not any(o < sample.output_ends[tp] for tp, o in seen.items()):
                     past.add(listing)
-    refusals = sum(path.read_text(errors="replace").count("output refused") for path in stage.log_dir.glob("*.log"))
-    return {"stall_commits_past_outputs": len(past), "stall_worker_refusals_logged": refusals,
-            "stall_workers_exited": sum(w.poll() is not None for w in stage.workers)}
+    return past
 
 
 async def _read(bootstrap: str, ends: dict[TopicPartition, int]) -> list[tuple[TopicPartition, int, bytes | None, bytes]]:

@@ -15,6 +15,7 @@ import pytest
 
 from agents.kafka import create_topics, wait_for_group
 from agents.testing import running_worker
+from agents.processes import first_exit
 from pipeline.broker import LocalBroker, free_port
 from pipeline.settings import Settings
 
@@ -54,7 +55,7 @@ def worker(topics_created: str, metrics_port: int, tmp_path_factory: pytest.Temp
     log_dir = tmp_path_factory.mktemp("worker")
     group = SESSION_GROUP
     with running_worker(topics_created, log_dir, metrics_port, scan_group_id=group, app_id="counterscan-it") as proc:
-        asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: proc.poll() is None))
+        asyncio.run(wait_for_group(topics_created, group, 1, exited=lambda: first_exit([proc])))
         yield topics_created
         assert proc.poll() is None, "worker died during the tests:\n" + (log_dir / "process-0.log").read_text()[-3000:]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import random
+
 import pytest
 
 from benchmarks.faults import run_scenario
@@ -24,3 +27,16 @@ def test_no_listing_is_lost(scenario: str):
         # no commit ever passed a listing whose decision or dead letter was not yet on the broker
         assert result["stall_commits_past_outputs"] == 0
         assert result["stall_workers_exited"] == 0  # the workers held and retried; none crashed
+
+
+def test_workers_joining_and_leaving_at_random_moments_lose_nothing_and_crash_nothing():
+    """rebalance_chaos: a new seed each run unless COUNTERSCAN_CHAOS_SEED replays one."""
+    seed = int(os.environ.get("COUNTERSCAN_CHAOS_SEED") or random.SystemRandom().randrange(1_000_000))
+    print(f"rebalance_chaos seed {seed} (replay with COUNTERSCAN_CHAOS_SEED={seed})")
+    result = run_scenario("rebalance_chaos", listings=24000, seed=seed, rate=800.0)
+    assert result["chaos_unexpected_exits"] == [], f"seed {seed}"
+    assert result["chaos_term_failures"] == [], f"seed {seed}"
+    assert result["lost"] == 0 and result["decided"] + result["deadlettered"] == 24000, f"seed {seed}"
+    assert result["chaos_commit_samples"] >= 20, f"seed {seed}"
+    assert result["chaos_commits_past_outputs"] == 0, f"seed {seed}"
+    assert sum(result["chaos_events"].values()) >= 5, f"seed {seed}: {result['chaos_events']}"

@@ -10,6 +10,7 @@ import sys
 import uuid
 
 from agents.kafka import wait_for_group
+from agents.processes import first_exit
 from pipeline.broker import free_port
 from pipeline.settings import PROJECT_ROOT
 
@@ -25,7 +26,7 @@ def test_processes_join_one_group_and_stop_together(topics_created: str, tmp_pat
                                       env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         asyncio.run(wait_for_group(topics_created, group, 2, timeout_s=90,
-                                   alive=lambda: supervisor.poll() is None))
+                                   exited=lambda: first_exit([supervisor])))
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(60) == 0, (tmp_path / "supervisor.log").read_text()[-3000:]
     finally:

@@ -22,6 +22,7 @@ import pytest
 
 from agents.kafka import client_security, create_topics, wait_for_group
 from agents.testing import produce, read_until, running_worker
+from agents.processes import first_exit
 from pipeline import topics
 from pipeline.broker import BrokerHandle, LocalBroker, SaslSslListener
 from pipeline.generator import ListingGenerator
@@ -105,7 +106,7 @@ def test_listings_go_through_a_worker_over_sasl_ssl(secured: tuple[BrokerHandle,
 
     with running_worker(bootstrap, tmp_path, scan_group_id=group, app_id=f"counterscan-sec-{run}",
                         **as_settings(env)) as worker:
-        asyncio.run(wait_for_group(bootstrap, group, 1, alive=lambda: worker.poll() is None, security=security))
+        asyncio.run(wait_for_group(bootstrap, group, 1, exited=lambda: first_exit([worker]), security=security))
         asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, [(i.key, i.value) for i in items], security))
 
         routed_topic = {"takedown": topics.TAKEDOWN.name, "review": topics.REVIEW.name}

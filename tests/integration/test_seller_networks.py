@@ -21,6 +21,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 import schemas
 from agents.kafka import partition_ids, wait_for_group
 from agents.testing import produce, read_until, running_worker
+from agents.processes import first_exit
 from benchmarks.stall import REFUSING_BYTES, accept_writes, refuse_writes
 from pipeline import topics
 from pipeline.broker import free_port
@@ -235,7 +236,7 @@ def test_a_restarted_worker_knows_the_networks_without_reading_listings(topics_c
              for seller, phones in chain]
     first_port = free_port()
     with scan_worker(bootstrap, tmp_path / "first", first_port, f"sn-{RUN}-1") as proc:
-        asyncio.run(wait_for_group(bootstrap, f"sn-{RUN}-1", 1, alive=lambda: proc.poll() is None))
+        asyncio.run(wait_for_group(bootstrap, f"sn-{RUN}-1", 1, exited=lambda: first_exit([proc])))
         decide_all(bootstrap, items)
         assert until(lambda: processed(first_port) >= len(items)), "the first worker scanned nothing"
         assert until(lambda: view(first_port, f"{RUN}-chain-c")[1].get("network", {}).get("size") == 3)

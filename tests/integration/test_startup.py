@@ -14,6 +14,7 @@ import orjson
 
 from agents.kafka import create_topics, wait_for_group
 from agents.testing import produce, read_until, running_worker
+from agents.processes import first_exit
 from pipeline import topics
 from pipeline.broker import LocalBroker, free_port
 from pipeline.settings import Settings
@@ -104,7 +105,7 @@ def test_a_worker_joins_the_scan_group_only_once_its_state_is_read(topics_create
     group = f"join-{uuid.uuid4().hex[:6]}"
     with running_worker(topics_created, tmp_path, options=("--log-level", "info"), scan_group_id=group,
                         app_id=f"{group}-app") as worker:
-        asyncio.run(wait_for_group(topics_created, group, 1, alive=lambda: worker.poll() is None))
+        asyncio.run(wait_for_group(topics_created, group, 1, exited=lambda: first_exit([worker])))
         lines = (tmp_path / "process-0.log").read_text(errors="replace").splitlines()
     caught_up = [i for i, line in enumerate(lines) if ": caught up after " in line]
     assigned = [i for i, line in enumerate(lines) if "partitions assigned: ['listings.raw" in line]
