@@ -19,8 +19,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline.broker import BrokerError, detached_status, start_detached, stop_detached
-from pipeline.offline import StateFileError
+from agents.kafka.broker import BrokerError, detached_status, start_detached, stop_detached
+from pipeline.offline.scoring import StateFileError
 from pipeline.settings import Settings, setting_help, setting_type
 
 
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _timestamp(text: str) -> datetime:
-    from pipeline.validation import parse_timestamp
+    from pipeline.intake.validation import parse_timestamp
 
     try:
         return parse_timestamp(text)
@@ -145,14 +145,14 @@ def main(argv: list[str] | None = None) -> int:
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     import faust
 
-    from agents.app import create_app
+    from agents.worker.app import create_app
 
     if args.processes > 1:
-        from agents.supervisor import supervise
+        from agents.commands.supervisor import supervise
 
         return supervise(args.processes, settings.web_port, settings.metrics_port)
 
-    from agents.kafka import await_broker, client_security, resolve_bootstrap
+    from agents.kafka.clients import await_broker, client_security, resolve_bootstrap
 
     signal.signal(signal.SIGTERM, _stop_waiting)  # while waiting for the broker: nothing to drain
     try:
@@ -198,7 +198,7 @@ def _stop_waiting(_signum: int, _frame: object) -> None:
 def _cluster(settings: Settings) -> str:
     """The cluster a tool works on, probed once: one that is down or refuses the credentials
     ends the tool with one line rather than a client's stack trace."""
-    from agents.kafka import check_broker, client_security, resolve_bootstrap
+    from agents.kafka.clients import check_broker, client_security, resolve_bootstrap
 
     bootstrap = resolve_bootstrap(settings)
     check_broker(bootstrap, client_security(settings))
@@ -224,7 +224,7 @@ def run_broker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_topics(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security, create_topics
+    from agents.kafka.clients import client_security, create_topics
     from pipeline.topics import ALL_TOPICS
 
     if args.action == "list":
@@ -239,9 +239,9 @@ def run_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security
-    from agents.produce import publish
-    from pipeline.generator import ListingGenerator, label_line
+    from agents.kafka.clients import client_security
+    from agents.commands.publish import publish
+    from pipeline.synthetic.generator import ListingGenerator, label_line
 
     if args.count < 0:
         print("counterscan: --count must not be negative", file=sys.stderr)
@@ -262,8 +262,8 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.demo import format_report, write_json
-    from agents.demo import run_demo as demo
+    from agents.commands.demo import format_report, write_json
+    from agents.commands.demo import run_demo as demo
 
     report = demo(settings, args.listings, args.workers, args.seed, progress=not args.no_progress)
     print(format_report(report))
@@ -279,7 +279,7 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_score(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.offline import offline_scanner, read_lines, score_records, write_outputs
+    from pipeline.offline.scoring import offline_scanner, read_lines, score_records, write_outputs
 
     scanner = offline_scanner(settings, args.brands, args.reputation)
     records = tqdm(read_lines(args.input), unit="listing", desc="score", disable=args.no_progress)
@@ -295,15 +295,15 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     import orjson
 
     from pipeline import topics
-    from pipeline.evaluation import (
+    from pipeline.offline.evaluation import (
         cohort_recall,
         evaluate,
         format_evaluation,
         format_network_comparison,
         network_comparison,
     )
-    from pipeline.feedback_sim import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
-    from pipeline.offline import offline_scanner, read_lines, score_records
+    from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
+    from pipeline.offline.scoring import offline_scanner, read_lines, score_records
 
     truth = [orjson.loads(line) for line in args.labels.read_bytes().splitlines() if line.strip()]
     labels = {t["listing_id"]: t["label"] for t in truth}
@@ -341,11 +341,11 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 def run_train(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
-    from pipeline.brands import BrandCatalog
-    from pipeline.generator import ListingGenerator
-    from pipeline.model import MODEL_FILE
-    from pipeline.signals import SignalExtractor
-    from pipeline.training import model_document, train
+    from pipeline.brands.catalog import BrandCatalog
+    from pipeline.synthetic.generator import ListingGenerator
+    from pipeline.scoring.model import MODEL_FILE
+    from pipeline.scoring.signals import SignalExtractor
+    from pipeline.offline.training import model_document, train
 
     items = ListingGenerator(args.seed).take(args.count)
     version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
@@ -357,8 +357,8 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_status(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka import client_security
-    from agents.operations import format_status, group_status
+    from agents.kafka.clients import client_security
+    from agents.commands.operations import format_status, group_status
 
     rows, members, state = asyncio.run(group_status(_cluster(settings), settings.scan_group_id,
                                                     client_security(settings)))
@@ -367,7 +367,7 @@ def run_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_replay(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.operations import replay
+    from agents.commands.operations import replay
 
     count = asyncio.run(replay(_cluster(settings), settings, args.since, progress=not args.no_progress))
     print(f"re-scored {count} listings produced since {args.since.isoformat()} (rules {settings.rules_version})")
@@ -377,9 +377,9 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
 def run_seller(settings: Settings, args: argparse.Namespace) -> int:
     import orjson
 
-    from agents.kafka import client_security
-    from agents.seller_query import read_seller_state
-    from pipeline.seller_view import format_seller_view, seller_view
+    from agents.kafka.clients import client_security
+    from agents.commands.seller_query import read_seller_state
+    from pipeline.sellers.view import format_seller_view, seller_view
 
     state, rejected = asyncio.run(read_seller_state(_cluster(settings), args.seller_id, client_security(settings),
                                                     progress=not args.no_progress))

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from pipeline.broker import free_port, terminate
+from agents.kafka.broker import free_port, terminate
 from pipeline.settings import PROJECT_ROOT
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from agents.kafka import producer, reader
+from agents.kafka.clients import producer, reader
 from agents.processes import spawned, worker_command
 
 

@@ -27,13 +27,13 @@ from typing import Any
 import orjson
 
 from benchmarks.common import benchmark_parser, write_report
-from pipeline.brands import BrandCatalog
-from pipeline.generator import MALFORMED, ListingGenerator
-from pipeline.normalize import SCAN_DESCRIPTION_CHARS
+from pipeline.brands.catalog import BrandCatalog
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
+from pipeline.intake.normalize import SCAN_DESCRIPTION_CHARS
 from pipeline.scanner import InputRecord, Scanner
 from pipeline.settings import Settings
 from pipeline.testing import listing
-from pipeline.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS
+from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS
 
 TITLE_CHARS = 1024  # the contract's longest title
 DESCRIPTION_CHARS = 65536  # the contract's longest description

@@ -19,12 +19,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from agents.kafka import create_topics, group_state, partition_ids, producer
+from agents.kafka.clients import create_topics, group_state, partition_ids, producer
 from agents.processes import first_exit
-from agents.produce_batch import produce_all
+from agents.kafka.batching import produce_all
 from benchmarks.cpu import CpuUse
-from pipeline.broker import LocalBroker
-from pipeline.generator import ListingGenerator
+from agents.kafka.broker import LocalBroker
+from pipeline.synthetic.generator import ListingGenerator
 from pipeline.scanner import OutputRecord
 from pipeline.settings import Settings
 from pipeline.topics import TopicSpec

@@ -27,16 +27,16 @@ from pathlib import Path
 from typing import NamedTuple
 from typing import Any
 
-from agents.demo import collect
-from agents.kafka import create_topics, wait_for_group
+from agents.commands.demo import collect
+from agents.kafka.clients import create_topics, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from benchmarks.chaos import CHAOS_SETTINGS, rebalance_chaos
 from benchmarks.common import benchmark_parser, publish_items, worker_env, write_report
 from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
-from pipeline.broker import LocalBroker
-from pipeline.generator import ListingGenerator, Mix
-from pipeline.report import Reconciliation
+from agents.kafka.broker import LocalBroker
+from pipeline.synthetic.generator import ListingGenerator, Mix
+from pipeline.offline.reconciliation import Reconciliation
 from pipeline.settings import Settings
 
 

@@ -22,11 +22,11 @@ import numpy as np
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from agents.kafka import producer, wait_for_group
+from agents.kafka.clients import producer, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from benchmarks.common import benchmark_parser, cluster, prepare_topics, worker_env, write_report
 from pipeline import topics
-from pipeline.generator import ListingGenerator, Mix
+from pipeline.synthetic.generator import ListingGenerator, Mix
 
 TICK_S = 0.005
 

@@ -26,20 +26,20 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from agents.followers import CompactedTopicFollower
-from agents.kafka import producer, wait_for_group
-from agents.produce_batch import produce_all
-from agents.background import BackgroundErrors
-from agents.sellers import seller_followers
+from agents.worker.followers import CompactedTopicFollower
+from agents.kafka.clients import producer, wait_for_group
+from agents.kafka.batching import produce_all
+from agents.worker.background import BackgroundErrors
+from agents.worker.sellers import seller_followers
 from agents.testing import running_worker
 from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_report
 from benchmarks.networks_memory import _sellers
 from pipeline import topics
-from pipeline.broker import free_port
-from pipeline.links import link_record
-from pipeline.networks import Link, PointKind
+from agents.kafka.broker import free_port
+from pipeline.sellers.networks.changelog import link_record
+from pipeline.sellers.networks.graph import Link, PointKind
 from pipeline.scanner import OutputRecord
-from pipeline.seller_state import SellerState
+from pipeline.sellers.state import SellerState
 
 CHUNK = 50_000
 

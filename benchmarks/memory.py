@@ -23,13 +23,13 @@ from pathlib import Path
 
 import orjson
 
-from agents.kafka import producer
+from agents.kafka.clients import producer
 from agents.processes import first_exit, spawned, worker_command
-from agents.produce_batch import produce_all
+from agents.kafka.batching import produce_all
 from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, worker_env, write_report
 from pipeline import topics
-from pipeline.brands import BrandCatalog
-from pipeline.profiles import profile_record
+from pipeline.brands.catalog import BrandCatalog
+from pipeline.brands.profiles import profile_record
 from pipeline.scanner import OutputRecord
 
 

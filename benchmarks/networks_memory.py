@@ -1,6 +1,6 @@
 """Memory and speed of seller networks at production size, no Kafka.
 
-Builds :class:`pipeline.networks.SellerNetworks` for 1 million sellers holding
+Builds :class:`pipeline.sellers.networks.graph.SellerNetworks` for 1 million sellers holding
 3 million contact hashes, as the links changelog would deliver them in
 batches: most sellers alone with their own phone, e-mail and payment
 account, one in ten in a network of 2 to 50 accounts sharing a fourth contact point,
@@ -54,7 +54,7 @@ def _sellers(count: int, seed: int):
 
 
 def build(sellers: int, seed: int) -> dict[str, float]:
-    from pipeline.networks import SellerNetworks  # numpy loaded before the baseline, as a worker has it
+    from pipeline.sellers.networks.graph import SellerNetworks  # numpy loaded before the baseline, as a worker has it
 
     baseline = _status_mb("VmRSS")
     networks = SellerNetworks()

@@ -15,8 +15,8 @@ import sys
 
 import orjson
 
-from agents.kafka import producer, reader
-from agents.produce_batch import produce_all
+from agents.kafka.clients import producer, reader
+from agents.kafka.batching import produce_all
 from pipeline.scanner import OutputRecord
 
 SMALL = b'{"ok":true}'

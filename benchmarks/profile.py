@@ -44,20 +44,20 @@ from pipeline import topics
 # as the code of ours that called them.
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("waiting (select)", ("/selectors.py",)),  # py-spy leaves most idle samples out; the rest are not CPU
-    ("decode and validate", ("pipeline/validation.py",)),
-    ("normalize", ("pipeline/normalize.py", "pipeline/currency.py")),
-    ("text folding and term search", ("pipeline/textbatch.py", "pipeline/text.py", "pipeline/vocabulary.py")),
-    ("brands, images, reputation signals", ("pipeline/brands.py", "pipeline/images.py", "pipeline/hashindex.py",
-                                            "pipeline/reputation.py", "pipeline/signals.py")),
-    ("seller networks and links", ("pipeline/networks.py", "pipeline/links.py", "pipeline/seller_state.py",
-                                   "agents/sellers.py", "agents/followers.py")),
-    ("score, route, explain", ("pipeline/model.py", "pipeline/routing.py", "pipeline/explain.py")),
+    ("decode and validate", ("pipeline/intake/validation.py",)),
+    ("normalize", ("pipeline/intake/normalize.py", "pipeline/intake/currency.py")),
+    ("text folding and term search", ("pipeline/text/batch.py", "pipeline/text/fold.py", "pipeline/text/vocabulary.py")),
+    ("brands, images, reputation signals", ("pipeline/brands/catalog.py", "pipeline/brands/images.py", "pipeline/sellers/networks/hashindex.py",
+                                            "pipeline/sellers/reputation.py", "pipeline/scoring/signals.py")),
+    ("seller networks and links", ("pipeline/sellers/networks/graph.py", "pipeline/sellers/networks/changelog.py", "pipeline/sellers/state.py",
+                                   "agents/worker/sellers.py", "agents/worker/followers.py")),
+    ("score, route, explain", ("pipeline/scoring/model.py", "pipeline/scoring/routing.py", "pipeline/scoring/explain.py")),
     ("decision records and JSON", ("pipeline/records.py", "pipeline/scanner.py")),
-    ("metrics", ("pipeline/metrics.py", "prometheus_client/")),
-    ("produce (aiokafka)", ("agents/produce_batch.py", "aiokafka/producer/")),
+    ("metrics", ("agents/worker/metrics.py", "prometheus_client/")),
+    ("produce (aiokafka)", ("agents/kafka/batching.py", "aiokafka/producer/")),
     ("consume (aiokafka)", ("aiokafka/consumer/",)),
     ("Kafka protocol and sockets", ("aiokafka/", "asyncio/selector_events.py", "asyncio/streams.py")),
-    ("batch hand-over (agents/scan.py)", ("agents/scan.py",)),
+    ("batch hand-over (agents/worker/scan.py)", ("agents/worker/scan.py",)),
 )
 OTHER = "other (event loop, Faust, garbage collector)"
 WAITING = COMPONENTS[0][0]

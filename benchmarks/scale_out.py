@@ -20,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from agents.kafka import wait_for_group
+from agents.kafka.clients import wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from benchmarks.common import (
     benchmark_parser,

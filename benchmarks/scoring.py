@@ -17,14 +17,14 @@ import time
 import numpy as np
 
 from benchmarks.common import benchmark_parser
-from pipeline.generator import MALFORMED, ListingGenerator
-from pipeline.model import default_model
-from pipeline.normalize import normalize
-from pipeline.routing import route, thresholds
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
+from pipeline.scoring.model import default_model
+from pipeline.intake.normalize import normalize
+from pipeline.scoring.routing import route, thresholds
 from pipeline.scanner import Scanner
 from pipeline.settings import Settings
 from pipeline.testing import raw_records
-from pipeline.validation import decode_listing
+from pipeline.intake.validation import decode_listing
 
 
 def main(argv: list[str] | None = None) -> int:

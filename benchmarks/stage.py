@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.processes import LoggedProcess, worker_command
-from pipeline.broker import LocalBroker
+from agents.kafka.broker import LocalBroker
 
 
 @dataclass

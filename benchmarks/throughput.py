@@ -39,7 +39,7 @@ from benchmarks.common import (
     write_report,
 )
 from pipeline import topics
-from pipeline.broker import free_port
+from agents.kafka.broker import free_port
 from pipeline.topics import TopicSpec
 
 PASSTHROUGH_OUT = TopicSpec("bench.passthrough.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")

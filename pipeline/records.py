@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from pipeline import topics
-from pipeline.brands import BrandProfile
-from pipeline.normalize import NormalizedListing
-from pipeline.routing import Route
-from pipeline.validation import Rejection
+from pipeline.brands.catalog import BrandProfile
+from pipeline.intake.normalize import NormalizedListing
+from pipeline.scoring.routing import Route
+from pipeline.intake.validation import Rejection
 
 SCHEMA_VERSION = 1
 MAX_REASONS = 4

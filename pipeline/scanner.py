@@ -19,12 +19,12 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 
 from pipeline import topics
-from pipeline.brands import BrandCatalog
-from pipeline.currency import load_rates
-from pipeline.explain import explain_batch
-from pipeline.model import LogisticModel, default_model
-from pipeline.networks import Link, SellerNetworks
-from pipeline.normalize import NormalizedListing, normalize
+from pipeline.brands.catalog import BrandCatalog
+from pipeline.intake.currency import load_rates
+from pipeline.scoring.explain import explain_batch
+from pipeline.scoring.model import LogisticModel, default_model
+from pipeline.sellers.networks.graph import Link, SellerNetworks
+from pipeline.intake.normalize import NormalizedListing, normalize
 from pipeline.records import (
     Evidence,
     deadletter_record,
@@ -33,11 +33,11 @@ from pipeline.records import (
     review_request,
     takedown_notice,
 )
-from pipeline.reputation import ReputationBook
-from pipeline.routing import Route, route, thresholds
+from pipeline.sellers.reputation import ReputationBook
+from pipeline.scoring.routing import Route, route, thresholds
 from pipeline.settings import Settings
-from pipeline.signals import SignalExtractor
-from pipeline.validation import Reason, Rejection, decode_listing
+from pipeline.scoring.signals import SignalExtractor
+from pipeline.intake.validation import Reason, Rejection, decode_listing
 
 log = logging.getLogger(__name__)
 

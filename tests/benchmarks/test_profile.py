@@ -8,19 +8,19 @@ import pytest
 
 from benchmarks.profile import OTHER, WAITING, PySpy, breakdown, budget, component_of
 
-SCAN = "_scan (/srv/agents/scan.py:185)"
+SCAN = "_scan (/srv/agents/worker/scan.py:185)"
 LOOP = "_run_once (/usr/lib/python3.11/asyncio/base_events.py:1922)"
 
 
 def test_a_sample_belongs_to_its_innermost_named_frame() -> None:
-    stack = [LOOP, SCAN, "process (/srv/pipeline/scanner.py:103)", "decode_listing (/srv/pipeline/validation.py:90)"]
+    stack = [LOOP, SCAN, "process (/srv/pipeline/scanner.py:103)", "decode_listing (/srv/pipeline/intake/validation.py:90)"]
     assert component_of(stack) == "decode and validate"
     assert component_of(stack[:3]) == "decision records and JSON"
-    assert component_of(stack[:2]) == "batch hand-over (agents/scan.py)"
+    assert component_of(stack[:2]) == "batch hand-over (agents/worker/scan.py)"
 
 
 def test_library_frames_count_as_the_code_that_called_them() -> None:
-    numpy_inside_text = [LOOP, SCAN, "locate (/srv/pipeline/textbatch.py:50)",
+    numpy_inside_text = [LOOP, SCAN, "locate (/srv/pipeline/text/batch.py:50)",
                          "searchsorted (/venv/numpy/core/fromnumeric.py:1501)"]
     assert component_of(numpy_inside_text) == "text folding and term search"
 
@@ -32,8 +32,8 @@ def test_frames_of_no_component_are_other_and_select_is_waiting() -> None:
 
 def test_breakdown_adds_the_counts_of_py_spy_raw_lines() -> None:
     lines = [
-        f"{LOOP};{SCAN};decode_listing (/srv/pipeline/validation.py:90) 7",
-        f"{LOOP};{SCAN};decode_listing (/srv/pipeline/validation.py:91) 3",
+        f"{LOOP};{SCAN};decode_listing (/srv/pipeline/intake/validation.py:90) 7",
+        f"{LOOP};{SCAN};decode_listing (/srv/pipeline/intake/validation.py:91) 3",
         f"{LOOP};getmany (/venv/aiokafka/consumer/consumer.py:1200) 5",
         f"{LOOP};select (/usr/lib/python3.11/selectors.py:468) 20",
         "",

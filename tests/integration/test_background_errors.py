@@ -14,11 +14,11 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import IllegalStateError
 
-from agents.kafka import partition_ids
-from agents.scan import ListingScanService
+from agents.kafka.clients import partition_ids
+from agents.worker.scan import ListingScanService
 from agents.testing import produce, read_until
 from pipeline import topics
-from pipeline.metrics import Metrics
+from agents.worker.metrics import Metrics
 from pipeline.settings import Settings
 from pipeline.testing import listing
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from agents.kafka import create_topics
-from pipeline.broker import LocalBroker, broker_metadata
+from agents.kafka.clients import create_topics
+from agents.kafka.broker import LocalBroker, broker_metadata
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.topics import ALL_TOPICS, BRAND_PROFILES, LISTINGS_RAW
 
@@ -45,7 +45,7 @@ def test_broker_dies_with_the_process_that_started_it(tmp_path: Path):
     script = tmp_path / "owner.py"
     script.write_text(
         "import sys, time\n"
-        "from pipeline.broker import LocalBroker\nfrom pipeline.settings import Settings\n"
+        "from agents.kafka.broker import LocalBroker\nfrom pipeline.settings import Settings\n"
         "handle = LocalBroker(Settings.load()).start()\n"
         "print(handle.pid, flush=True)\ntime.sleep(600)\n"
     )

@@ -9,7 +9,7 @@ import orjson
 
 from agents.testing import produce, read_until
 from pipeline import topics
-from pipeline.profiles import profile_record
+from pipeline.brands.profiles import profile_record
 from pipeline.testing import listing
 
 

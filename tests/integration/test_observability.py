@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agents.testing import produce
 from pipeline import topics
-from pipeline.broker import free_port
+from agents.kafka.broker import free_port
 from pipeline.settings import PROJECT_ROOT
 from pipeline.testing import listing
 

@@ -90,7 +90,7 @@ def test_exact_records_come_out_for_valid_and_malformed_input(worker: str, run_i
 
 
 def test_many_listings_each_get_exactly_one_outcome(worker: str, run_id: str):
-    from pipeline.generator import ListingGenerator
+    from pipeline.synthetic.generator import ListingGenerator
 
     items = ListingGenerator(seed=7, id_prefix=f"{run_id}-").take(5000)
     sent = [(i.key, i.value) for i in items]
@@ -111,7 +111,7 @@ def test_offline_scoring_gives_the_streams_decisions(worker: str, run_id: str, t
     import subprocess
     import sys
 
-    from pipeline.generator import ListingGenerator
+    from pipeline.synthetic.generator import ListingGenerator
     from pipeline.settings import PROJECT_ROOT
 
     items = ListingGenerator(seed=31, id_prefix=f"{run_id}-off-").take(600)

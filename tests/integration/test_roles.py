@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from agents.testing import running_worker
-from pipeline.broker import free_port
+from agents.kafka.broker import free_port
 
 
 def get(url: str) -> tuple[int, bytes]:

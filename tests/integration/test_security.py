@@ -20,12 +20,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from agents.kafka import client_security, create_topics, wait_for_group
+from agents.kafka.clients import client_security, create_topics, wait_for_group
 from agents.testing import produce, read_until, running_worker
 from agents.processes import first_exit
 from pipeline import topics
-from pipeline.broker import BrokerHandle, LocalBroker, SaslSslListener
-from pipeline.generator import ListingGenerator
+from agents.kafka.broker import BrokerHandle, LocalBroker, SaslSslListener
+from pipeline.synthetic.generator import ListingGenerator
 from pipeline.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.kafka import create_topics
-from agents.operations import group_status
+from agents.kafka.clients import create_topics
+from agents.commands.operations import group_status
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
-from pipeline.broker import LocalBroker
-from pipeline.generator import ListingGenerator
+from agents.kafka.broker import LocalBroker
+from pipeline.synthetic.generator import ListingGenerator
 from pipeline.settings import Settings
 
 

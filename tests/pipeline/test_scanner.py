@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from pipeline import topics
-from pipeline.generator import MALFORMED, ListingGenerator
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.records import decision_id
 from pipeline.scanner import Scanner, parse_output
 from pipeline.settings import Settings
@@ -131,7 +131,7 @@ def test_outputs_are_keyed_by_listing_id(scanner):
 
 
 def test_takedown_notice_carries_what_notice_and_action_rules_ask_for(scanner):
-    from pipeline.brands import BrandCatalog
+    from pipeline.brands.catalog import BrandCatalog
 
     known = f"{BrandCatalog.load().profiles['rolex'].counterfeit_phashes[0]:016x}"
     fake = listing(listing_id="N-1", title="Rolex Submariner replica 1:1", url="https://shop.example/N-1",
@@ -164,7 +164,7 @@ def test_exchange_rates_come_from_configuration(tmp_path):
 
 
 def test_bad_rate_tables_are_refused(tmp_path):
-    from pipeline.currency import load_rates
+    from pipeline.intake.currency import load_rates
 
     bad = tmp_path / "rates.json"
     bad.write_text('{"rates": {"usd": -1}}')

@@ -6,9 +6,9 @@ import orjson
 import pytest
 
 import schemas
-from pipeline.generator import MALFORMED, ListingGenerator
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.settings import PROJECT_ROOT
-from pipeline.validation import Rejection, decode_listing
+from pipeline.intake.validation import Rejection, decode_listing
 
 CONTRACT = PROJECT_ROOT.parent / "shared" / "contracts" / "listing-raw-v1.schema.json"
 

@@ -1,0 +1,127 @@
+"""`counterscan demo`: a whole run on a real broker, from generation to a reconciled report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from agents.kafka.clients import create_topics, reader, wait_for_group
+from agents.processes import first_exit, spawned, worker_command
+from agents.commands.publish import publish
+from pipeline import topics
+from agents.kafka.broker import BrokerHandle, LocalBroker
+from pipeline.offline.evaluation import evaluate
+from pipeline.synthetic.generator import ListingGenerator
+from pipeline.offline.reconciliation import Reconciliation
+from pipeline.settings import Settings
+
+STALL_TIMEOUT_S = 120.0
+
+
+@contextlib.contextmanager
+def cluster(settings: Settings) -> Iterator[tuple[str, str]]:
+    """(bootstrap servers, broker description): the configured cluster, else a fresh local broker."""
+    if settings.bootstrap_servers:
+        yield settings.bootstrap_servers, "external cluster"
+        return
+    broker = LocalBroker(settings)
+    handle: BrokerHandle = broker.start()
+    try:
+        yield handle.bootstrap_servers, handle.version
+    finally:
+        broker.stop()
+
+
+def worker_env(settings: Settings, bootstrap: str) -> dict[str, str]:
+    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": settings.scan_group_id,
+            "COUNTERSCAN_APP_ID": settings.app_id}
+
+
+async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,
+                  workers: list[subprocess.Popen[bytes]] | None = None) -> float:
+    """Read decisions and dead letters until every expected id is accounted for; returns when."""
+    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name)
+    await consumer.start()
+    last_progress = time.monotonic()
+    try:
+        while not reconciliation.complete:
+            batches = await consumer.getmany(timeout_ms=500, max_records=20000)
+            for tp, messages in batches.items():
+                add = reconciliation.add_decision if tp.topic == topics.DECISIONS.name else reconciliation.add_deadletter
+                for message in messages:
+                    add(orjson.loads(message.value))
+            if batches:
+                last_progress = time.monotonic()
+            elif time.monotonic() - last_progress > stall_timeout_s:
+                break
+            if workers and all(w.poll() is not None for w in workers):
+                break
+        return time.monotonic()
+    finally:
+        await consumer.stop()
+
+
+def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, progress: bool = True) -> dict[str, Any]:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, cluster(settings) as (bootstrap, broker):
+        asyncio.run(create_topics(bootstrap, settings.replication_factor))
+        commands = [worker_command() for _ in range(worker_count)]
+        with spawned(commands, worker_env(settings, bootstrap), Path(scratch)) as procs:
+            asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
+                                       exited=lambda: first_exit(procs)))
+            first_sent = time.monotonic()
+            sent = asyncio.run(publish(bootstrap, ListingGenerator(seed), listings, progress=progress))
+            reconciliation = Reconciliation({item.listing_id for item in sent})
+            finished = asyncio.run(collect(bootstrap, reconciliation, workers=procs))
+            exits = [why for why in (p.exit_description() for p in procs) if why is not None]
+            logs = {p.name: p.read_text(errors="replace")[-2000:] for p in Path(scratch).glob("process-*.log")}
+    labels = {item.listing_id: item.label for item in sent}
+    report = reconciliation.summary()
+    report.update(
+        elapsed_s=round(time.monotonic() - started, 2),
+        processing_s=round(finished - first_sent, 2),
+        throughput_per_s=round(len(sent) / max(finished - first_sent, 1e-9), 1),
+        workers=worker_count,
+        broker=broker,
+        quality={k: v for k, v in evaluate(reconciliation.decided.values(), labels).items()
+                 if k.endswith(("precision", "recall", "share"))},
+    )
+    if exits:
+        report["worker_exits"] = exits
+    if exits or report["lost"]:
+        report["worker_logs"] = logs
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    rows = [
+        ("broker", report["broker"]),
+        ("workers", report["workers"]),
+        ("listings in", report["listings_in"]),
+        ("decisions", report["decisions"]),
+        ("dead letters", report["deadletter"]),
+        ("lost", report["lost"]),
+        ("duplicates", report["duplicates"]),
+        *((f"  route {k}", v) for k, v in report["routes"].items()),
+        *((f"  dead letter {k}", v) for k, v in report["deadletter_reasons"].items()),
+        *((f"  {k.replace('_', ' ')}", v) for k, v in report["quality"].items()),
+        ("processing time (s)", report["processing_s"]),
+        ("throughput (listings/s)", report["throughput_per_s"]),
+        ("total time (s)", report["elapsed_s"]),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")

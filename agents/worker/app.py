@@ -1,0 +1,64 @@
+"""The Faust application: worker lifecycle, web server, and the services it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import faust
+
+from agents.worker.background import BackgroundErrors
+from agents.kafka.clients import client_security, faust_credentials, resolve_bootstrap
+from agents.worker.observability import ObservabilityServer
+from agents.worker.outcomes import register_outcome_agents
+from agents.worker.scan import ListingScanService
+from agents.worker.sellers import SellerStateService, caught_up
+from pipeline import __version__, topics
+from agents.worker.metrics import Metrics
+from pipeline.sellers.state import SellerState
+from pipeline.sellers.view import seller_view
+from pipeline.settings import Settings
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A worker: the listing hot path and/or the feedback agents, as ``settings.roles`` says.
+
+    Both roles share one process by default. At scale they split: scan workers
+    grow with listings.raw's partitions and stay small; a few feedback workers
+    own the seller reputation table, whose state grows with the sellers."""
+    bootstrap = resolve_bootstrap(settings)
+    settings.worker_state_dir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server}" for server in bootstrap.split(",")],
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        topic_partitions=topics.SELLER_REPUTATION.partitions,
+        topic_replication_factor=settings.replication_factor,
+        store="memory://",
+        datadir=str(settings.worker_state_dir),
+        broker_credentials=faust_credentials(settings),
+        autodiscover=False,
+    )
+    metrics = Metrics()
+    metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
+                         "rules_version": settings.rules_version, "app_id": settings.app_id})
+    errors = BackgroundErrors(metrics.background_errors)  # one count and log limit for the worker's rounds
+    ready: Callable[[], tuple[bool, str]] = lambda: (True, "ready")  # noqa: E731 - replaced below for scan
+    if "scan" in settings.role_set:
+        scan = ListingScanService(settings, bootstrap, metrics, errors)
+        app.service(scan)
+        ready = scan.readiness
+        state, followers = scan.sellers, scan.followers
+    else:  # a feedback-only worker follows the seller topics itself
+        known = SellerStateService(bootstrap, client_security(settings), SellerState(), errors)
+        app.service(known)
+        state, followers = known.sellers, known.followers
+    sellers = partial(seller_view, state)
+    if "feedback" in settings.role_set:
+        state.track_strikes()
+        register_outcome_agents(app, settings, state, partial(caught_up, followers))
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors,
+                                    sellers))
+    return app

@@ -1,0 +1,81 @@
+"""What one enforcement outcome changes for its seller: the reputation record, the strikes
+behind it, and, when the seller or its network meets the repeat-infringer policy, a
+recommendation for ``suspects.sellers``.
+
+A recommendation names listings, so the reputation record (the value of the
+``seller_reputation`` table and of ``sellers.reputation``) also carries the
+seller's recent strikes with their listing ids under ``strikes``; readers that
+do not need them ignore the field. A feedback worker owns a seller's record
+but not those of the accounts linked to it (they live in other partitions), so
+it reads their strikes from the ``sellers.reputation`` records it follows. The
+id of the last recommendation published is kept on the record too: a
+recommendation goes out when the finding is new, not again with every outcome
+that follows (nor when an outcome is delivered twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.outcomes import OutcomeRecord, fold_outcome
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
+from pipeline.sellers.reputation import RECENT_IDS, Outcome, SellerReputation
+from pipeline.sellers.recommendations import recommend
+from pipeline.intake.validation import parse_timestamp
+
+STRIKES = "strikes"
+RECOMMENDED = "recommendation_id"
+NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
+
+
+class Folded(NamedTuple):
+    value: dict[str, Any] | None  # the seller's new record; None if the outcome was already counted
+    recommendation: dict[str, Any] | None  # a new finding to publish
+
+
+def with_outcome(strikes: Sequence[Mapping[str, Any]], record: OutcomeRecord) -> list[dict[str, Any]]:
+    """The recent strikes after one outcome: a confirmation adds one, a reinstatement removes
+    the last strike of the same listing (its own takedown was wrong)."""
+    kept = [dict(s) for s in strikes]
+    if record.outcome is Outcome.CONFIRMED:
+        kept.append({"listing_id": record.listing_id, "outcome_id": record.outcome_id, "decided_at": record.decided_at})
+    elif record.outcome is Outcome.REINSTATED:
+        for index in range(len(kept) - 1, -1, -1):
+            if kept[index]["listing_id"] == record.listing_id:
+                del kept[index]
+                break
+    return kept[-RECENT_IDS:]
+
+
+def strike_outcomes(seller_id: str, strikes: Iterable[Mapping[str, Any]]) -> tuple[OutcomeRecord, ...]:
+    """A record's strikes as the confirmed outcomes the policy counts."""
+    return tuple(OutcomeRecord(str(s["listing_id"]), seller_id, Outcome.CONFIRMED, str(s["decided_at"]),
+                               s.get("outcome_id")) for s in strikes)
+
+
+def fold_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecord,
+                        linked_strikes: Mapping[str, Sequence[OutcomeRecord]], networks: SellerNetworks, now: datetime,
+                        policy: RepeatInfringerPolicy, rules_version: str) -> Folded:
+    """Fold ``record`` into its seller's ``current`` record and judge the seller and its network.
+
+    ``linked_strikes`` holds the strikes of other sellers (from their reputation records),
+    ``networks`` says who is linked. ``now``
+    is the judging time; an outcome decided later than it (clock skew) counts as of its own time."""
+    before = SellerReputation.from_dict(current) if current else None
+    updated = fold_outcome(before, record)
+    if updated is before:  # a redelivered outcome
+        return Folded(None, None)
+    value = {**(current or {}), **updated.to_dict()}
+    value[STRIKES] = with_outcome((current or {}).get(STRIKES, ()), record)
+    members = [m for m, _ in networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT) if m != record.seller_id]
+    outcomes = [*strike_outcomes(record.seller_id, value[STRIKES]),
+                *(r for member in members for r in linked_strikes.get(member, ()))]
+    moment = max(now, parse_timestamp(record.decided_at))
+    found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version)
+    if found is None or found["recommendation_id"] == value.get(RECOMMENDED):
+        return Folded(value, None)
+    value[RECOMMENDED] = found["recommendation_id"]
+    return Folded(value, found)

@@ -1,0 +1,61 @@
+"""Seller links as changelog records: how a restarted worker rebuilds its seller networks.
+
+Every link that changed a worker's :class:`pipeline.sellers.networks.graph.SellerNetworks`
+is published to a compacted topic keyed by seller and point, so the topic
+holds each association once however often listings repeat it. Applying the
+records in any order rebuilds the same networks (see :mod:`pipeline.sellers.networks.graph`
+for the one exception, crowded points), without re-reading a single listing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from pipeline.sellers.networks.graph import Link, PointKind, SellerNetworks
+from pipeline.intake.validation import Rejection, decode_object, validator
+
+SCHEMA_VERSION = 1
+MAX_LINK_BYTES = 4096
+_LINK = validator("seller_link.v1.json")
+
+
+def link_key(link: Link) -> bytes:
+    return f"{link.seller_id}|{link.kind.label}:{link.point}".encode()
+
+
+def link_value(link: Link) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "seller_id": link.seller_id, "point": link.point,
+            "kind": link.kind.label, "first_seen_at": link.first_seen_at}
+
+
+def link_record(link: Link) -> tuple[bytes, bytes]:
+    """(key, value) to produce to the links changelog."""
+    return link_key(link), orjson.dumps(link_value(link))
+
+
+def parse_link(value: bytes | None) -> Link | Rejection:
+    decoded = decode_object(value, MAX_LINK_BYTES, _LINK)
+    if isinstance(decoded, Rejection):
+        return decoded
+    return Link(decoded["seller_id"], decoded["point"], PointKind.parse(decoded["kind"]),
+                decoded.get("first_seen_at"))
+
+
+def apply_link_record(networks: SellerNetworks, key: bytes | None, value: bytes | None) -> bool | Rejection:
+    """Apply one changelog record; True if it changed the state. A tombstone changes nothing
+    (union-find cannot split a network), and a record that is not a link is returned as a
+    Rejection for the caller to report."""
+    if value is None:
+        return False
+    link = parse_link(value)
+    if isinstance(link, Rejection):
+        return link
+    return networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at)
+
+
+def apply_links(networks: SellerNetworks, links: Iterable[Link]) -> int:
+    """Apply already parsed links; how many changed the state."""
+    return sum(networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at) for link in links)

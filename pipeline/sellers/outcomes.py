@@ -1,0 +1,32 @@
+"""Enforcement outcomes read from ``enforcement.outcomes`` and folded into seller reputation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.sellers.reputation import Outcome, SellerReputation
+from pipeline.intake.validation import Rejection, decode_object, validator
+
+MAX_OUTCOME_BYTES = 64 * 1024
+_OUTCOME = validator("enforcement_outcome.v1.json")
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRecord:
+    listing_id: str
+    seller_id: str
+    outcome: Outcome
+    decided_at: str
+    outcome_id: str | None
+
+
+def parse_outcome(value: bytes | None) -> OutcomeRecord | Rejection:
+    decoded = decode_object(value, MAX_OUTCOME_BYTES, _OUTCOME)
+    if isinstance(decoded, Rejection):
+        return decoded
+    return OutcomeRecord(decoded["listing_id"], decoded["seller_id"], Outcome(decoded["outcome"]),
+                         decoded["decided_at"], decoded.get("outcome_id"))
+
+
+def fold_outcome(current: SellerReputation | None, record: OutcomeRecord) -> SellerReputation:
+    return (current or SellerReputation(record.seller_id)).apply(record.outcome, record.decided_at, record.outcome_id)

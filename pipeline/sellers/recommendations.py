@@ -1,0 +1,85 @@
+"""Seller-level recommendations for ``suspects.sellers``: repeat infringers, with the evidence.
+
+Listing decisions ask for one listing to come down; this record asks the
+marketplace to act on the account (and says whether the account met the
+policy itself or through the network it belongs to). It carries what a trust
+and safety reviewer needs to check that without searching: the policy, the
+strikes of the seller and of its network within the window, the listings and
+outcomes behind them, and the linked accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.records import iso, stable_id
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, strikes_from_outcomes
+from pipeline.intake.validation import parse_timestamp
+
+SCHEMA_VERSION = 1
+MAX_LINKED = 50
+MAX_EVIDENCE = 100
+
+
+def recommendation_id(seller_id: str, scope: str, since: datetime, rules_version: str) -> str:
+    return stable_id(seller_id, scope, iso(since), rules_version)
+
+
+def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: SellerNetworks, now: datetime,
+              policy: RepeatInfringerPolicy, rules_version: str) -> dict[str, Any] | None:
+    """A ``suspects.sellers`` record for a seller, or None when neither the seller nor its network
+    is a repeat infringer at ``now``. ``outcomes`` are the enforcement outcomes of the seller and
+    of the accounts linked to it (others are ignored)."""
+    linked = networks.members_with_takedowns(seller_id, limit=10_000) or [(seller_id, 0)]
+    accounts = {member for member, _ in linked}
+    strikes = [r for r in strikes_from_outcomes(outcomes) if r.seller_id in accounts]
+    own = assess((r.decided_at for r in strikes if r.seller_id == seller_id), now, policy)
+    network = assess((r.decided_at for r in strikes), now, policy)
+    if not (own.repeat_infringer or network.repeat_infringer):
+        return None
+    scope = "seller" if own.repeat_infringer else "network"
+    deciding = own if own.repeat_infringer else network
+    in_window = [r for r in strikes if now - parse_timestamp(r.decided_at) <= policy.window
+                 and parse_timestamp(r.decided_at) <= now]
+    others = [(member, count) for member, count in linked if member != seller_id]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "recommendation_id": recommendation_id(seller_id, scope, deciding.since or now, rules_version),
+        "seller_id": seller_id,
+        "recommendation": "suspend",
+        "scope": scope,
+        "policy": {"strikes": policy.strikes, "window_days": policy.window_days},
+        "seller": _verdict(own),
+        "network": {**_verdict(network), "accounts": len(linked),
+                    "linked_sellers": [{"seller_id": m, "confirmed_takedowns": c} for m, c in others[:MAX_LINKED]]},
+        "evidence": {
+            "listings": sorted({r.listing_id for r in in_window})[:MAX_EVIDENCE],
+            "outcomes": [{"outcome_id": r.outcome_id, "listing_id": r.listing_id, "seller_id": r.seller_id,
+                          "outcome": r.outcome.value, "decided_at": r.decided_at} for r in in_window[-MAX_EVIDENCE:]],
+        },
+        "reasons": _reasons(seller_id, own, network, len(linked), others, policy),
+        "rules_version": rules_version,
+        "issued_at": iso(now),
+    }
+
+
+def _verdict(verdict: Verdict) -> dict[str, Any]:
+    return {"repeat_infringer": verdict.repeat_infringer, "strikes": verdict.strikes,
+            "since": None if verdict.since is None else iso(verdict.since)}
+
+
+def _reasons(seller_id: str, own: Verdict, network: Verdict, accounts: int, others: Sequence[tuple[str, int]],
+             policy: RepeatInfringerPolicy) -> list[str]:
+    window = f"within {policy.window_days} days"
+    reasons = [f"seller {seller_id} has {own.strikes} confirmed counterfeit takedowns {window} "
+               f"(policy: {policy.strikes})"]
+    if accounts > 1:
+        worst = next(((m, c) for m, c in others if c), None)
+        reasons.append(f"its network of {accounts} accounts, linked by shared contact points or counterfeit images, "
+                       f"has {network.strikes} {window}"
+                       + (f"; seller {worst[0]} alone has {worst[1]} confirmed takedowns" if worst else ""))
+    return reasons

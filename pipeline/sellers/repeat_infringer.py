@@ -1,0 +1,86 @@
+"""When a seller, or the network of accounts it belongs to, is a repeat infringer.
+
+Marketplaces must act against accounts that keep selling counterfeits (EU DSA
+Art. 23 asks for suspension of those that frequently provide manifestly
+illegal content; brand owners' repeat-infringer policies count strikes). A
+strike is a confirmed counterfeit takedown that was not reinstated; a seller
+is a repeat infringer while it has at least ``strikes`` of them within the
+last ``window_days``. A network is judged on the strikes of all its accounts
+together: an operator who spreads its takedowns over fresh accounts, one or
+two each, is still one repeat infringer.
+
+Everything here works on timestamps, so the same answer comes from outcome
+records (with listing ids, so a reinstatement cancels exactly its own
+takedown) or from the compact confirmation times a
+:class:`pipeline.sellers.reputation.SellerReputation` keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.sellers.reputation import Outcome, SellerReputation
+from pipeline.settings import Settings
+from pipeline.intake.validation import parse_timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatInfringerPolicy:
+    strikes: int = 3
+    window_days: int = 180
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RepeatInfringerPolicy:
+        return cls(settings.repeat_infringer_strikes, settings.repeat_infringer_window_days)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.window_days)
+
+
+class Verdict(NamedTuple):
+    repeat_infringer: bool  # at ``now``
+    strikes: int  # strikes within the window ending at ``now``
+    since: datetime | None  # when the policy was first met (the strike that completed a window), if ever
+    strike_times: tuple[datetime, ...]  # the strikes within the window, oldest first
+
+
+def strikes_from_outcomes(outcomes: Iterable[OutcomeRecord]) -> list[OutcomeRecord]:
+    """Confirmed takedowns not undone by a later reinstatement of the same listing; a redelivered
+    outcome (same outcome id) counts once."""
+    seen: set[str] = set()
+    confirmed: dict[tuple[str, str], list[OutcomeRecord]] = {}
+    for record in sorted(outcomes, key=lambda r: parse_timestamp(r.decided_at)):
+        if record.outcome_id is not None:
+            if record.outcome_id in seen:
+                continue
+            seen.add(record.outcome_id)
+        key = (record.seller_id, record.listing_id)
+        if record.outcome is Outcome.CONFIRMED:
+            confirmed.setdefault(key, []).append(record)
+        elif record.outcome is Outcome.REINSTATED and confirmed.get(key):
+            confirmed[key].pop()
+    return sorted((r for records in confirmed.values() for r in records), key=lambda r: parse_timestamp(r.decided_at))
+
+
+def assess(strike_times: Iterable[datetime | str], now: datetime, policy: RepeatInfringerPolicy) -> Verdict:
+    """The policy applied to strike times (of one seller, or of every account of a network)."""
+    times = sorted(t if isinstance(t, datetime) else parse_timestamp(t) for t in strike_times)
+    times = [t for t in times if t <= now]
+    since = None
+    need = policy.strikes
+    for i in range(need - 1, len(times)):
+        if times[i] - times[i - need + 1] <= policy.window:
+            since = times[i]
+            break
+    recent = tuple(t for t in times if now - t <= policy.window)
+    return Verdict(len(recent) >= need, len(recent), since, recent)
+
+
+def assess_reputations(sellers: Sequence[SellerReputation], now: datetime, policy: RepeatInfringerPolicy) -> Verdict:
+    """A seller (one reputation) or a network (its members' reputations), from their confirmation times."""
+    return assess((t for seller in sellers for t in seller.confirmed_at), now, policy)

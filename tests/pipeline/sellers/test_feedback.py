@@ -1,0 +1,66 @@
+"""Folding outcomes into a seller's record, and when that publishes a repeat-infringer recommendation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import jsonschema
+import orjson
+
+import schemas
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
+from pipeline.sellers.reputation import Outcome
+from pipeline.sellers.feedback import fold_seller_outcome
+from pipeline.sellers.state import SellerState
+
+POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)
+NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
+
+
+def outcome(seller: str, listing: str, kind: Outcome = Outcome.CONFIRMED, day: int = 1) -> OutcomeRecord:
+    return OutcomeRecord(listing, seller, kind, f"2026-11-{day:02d}T00:00:00Z", f"{kind.value}-{listing}")
+
+
+def fold_all(records: list[OutcomeRecord], networks: SellerNetworks, linked: dict | None = None):
+    value, published = None, []
+    for record in records:
+        folded = fold_seller_outcome(value, record, linked or {}, networks, NOW, POLICY, "rules-1")
+        if folded.value is not None:
+            value = folded.value
+        if folded.recommendation is not None:
+            published.append(folded.recommendation)
+    return value, published
+
+
+def test_the_third_strike_publishes_once_and_a_redelivery_changes_nothing():
+    records = [outcome("s", f"L{i}", day=i) for i in range(1, 5)]
+    value, published = fold_all([records[0], records[1], records[0], records[2], records[3]], SellerNetworks())
+    assert len(published) == 1  # the fourth strike is the same finding
+    (record,) = published
+    jsonschema.Draft202012Validator(schemas.load("seller_recommendation.v1.json")).validate(record)
+    assert record["scope"] == "seller" and record["evidence"]["listings"] == ["L1", "L2", "L3"]
+    assert value["confirmed"] == 4 and [s["listing_id"] for s in value["strikes"]] == ["L1", "L2", "L3", "L4"]
+    assert value["recommendation_id"] == record["recommendation_id"]
+
+
+def test_a_reinstatement_removes_its_own_strike():
+    value, published = fold_all([outcome("s", "L1"), outcome("s", "L2", day=2),
+                                 outcome("s", "L1", Outcome.REINSTATED, day=3), outcome("s", "L3", day=4)],
+                                SellerNetworks())
+    assert [s["listing_id"] for s in value["strikes"]] == ["L2", "L3"] and not published
+
+
+def test_a_new_account_of_a_network_with_strikes_is_recommended_with_the_linked_evidence():
+    state = SellerState()
+    state.track_strikes()
+    old_value, _ = fold_all([outcome("old", "L1"), outcome("old", "L2", day=2)], SellerNetworks())
+    state.apply_reputation(b"old", orjson.dumps(old_value))  # as the follower of sellers.reputation would
+    state.networks.link("old", ["phone"])
+    state.networks.link("new", ["phone"])
+    _, published = fold_all([outcome("new", "N1", day=5)], state.networks, state.strikes)
+    (record,) = published
+    assert record["scope"] == "network" and record["seller"]["strikes"] == 1 and record["network"]["strikes"] == 3
+    assert record["network"]["linked_sellers"] == [{"seller_id": "old", "confirmed_takedowns": 2}]
+    assert record["evidence"]["listings"] == ["L1", "L2", "N1"]
