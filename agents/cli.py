@@ -239,8 +239,8 @@ def run_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka.clients import client_security
     from agents.commands.publish import publish
+    from agents.kafka.clients import client_security
     from pipeline.synthetic.generator import ListingGenerator, label_line
 
     if args.count < 0:
@@ -262,8 +262,9 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.commands.demo import format_report, write_json
+    from agents.commands.demo import format_report
     from agents.commands.demo import run_demo as demo
+    from agents.commands.demo import write_json
 
     report = demo(settings, args.listings, args.workers, args.seed, progress=not args.no_progress)
     print(format_report(report))
@@ -302,8 +303,8 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
         format_network_comparison,
         network_comparison,
     )
-    from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
     from pipeline.offline.scoring import offline_scanner, read_lines, score_records
+    from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
 
     truth = [orjson.loads(line) for line in args.labels.read_bytes().splitlines() if line.strip()]
     labels = {t["listing_id"]: t["label"] for t in truth}
@@ -342,10 +343,10 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
     from pipeline.brands.catalog import BrandCatalog
-    from pipeline.synthetic.generator import ListingGenerator
+    from pipeline.offline.training import model_document, train
     from pipeline.scoring.model import MODEL_FILE
     from pipeline.scoring.signals import SignalExtractor
-    from pipeline.offline.training import model_document, train
+    from pipeline.synthetic.generator import ListingGenerator
 
     items = ListingGenerator(args.seed).take(args.count)
     version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
@@ -357,8 +358,8 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_status(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.kafka.clients import client_security
     from agents.commands.operations import format_status, group_status
+    from agents.kafka.clients import client_security
 
     rows, members, state = asyncio.run(group_status(_cluster(settings), settings.scan_group_id,
                                                     client_security(settings)))
@@ -377,8 +378,8 @@ def run_replay(settings: Settings, args: argparse.Namespace) -> int:
 def run_seller(settings: Settings, args: argparse.Namespace) -> int:
     import orjson
 
-    from agents.kafka.clients import client_security
     from agents.commands.seller_query import read_seller_state
+    from agents.kafka.clients import client_security
     from pipeline.sellers.view import format_seller_view, seller_view
 
     state, rejected = asyncio.run(read_seller_state(_cluster(settings), args.seller_id, client_security(settings),

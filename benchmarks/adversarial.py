@@ -28,12 +28,13 @@ import orjson
 
 from benchmarks.common import benchmark_parser, write_report
 from pipeline.brands.catalog import BrandCatalog
-from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.intake.normalize import SCAN_DESCRIPTION_CHARS
-from pipeline.scanner import InputRecord, Scanner
+from pipeline.scanner import Scanner
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.testing import listing
 from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS
+from pipeline.types import InputRecord
 
 TITLE_CHARS = 1024  # the contract's longest title
 DESCRIPTION_CHARS = 65536  # the contract's longest description

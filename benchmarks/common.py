@@ -19,15 +19,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from agents.kafka.batching import produce_all
+from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics, group_state, partition_ids, producer
 from agents.processes import first_exit
-from agents.kafka.batching import produce_all
 from benchmarks.cpu import CpuUse
-from agents.kafka.broker import LocalBroker
-from pipeline.synthetic.generator import ListingGenerator
-from pipeline.scanner import OutputRecord
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import ListingGenerator
 from pipeline.topics import TopicSpec
+from pipeline.types import OutputRecord
 
 POLL_S = 0.05
 READY_POLL_S = 0.25  # how often the meter asks whether every process is in

@@ -24,21 +24,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
-from typing import Any
+from typing import Any, NamedTuple
 
 from agents.commands.demo import collect
+from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from benchmarks.chaos import CHAOS_SETTINGS, rebalance_chaos
 from benchmarks.common import benchmark_parser, publish_items, worker_env, write_report
 from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
-from agents.kafka.broker import LocalBroker
-from pipeline.synthetic.generator import ListingGenerator, Mix
 from pipeline.offline.reconciliation import Reconciliation
 from pipeline.settings import Settings
-
+from pipeline.synthetic.generator import ListingGenerator, Mix
 
 Fault = Callable[[Stage], None]
 

@@ -26,20 +26,20 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from agents.worker.followers import CompactedTopicFollower
-from agents.kafka.clients import producer, wait_for_group
 from agents.kafka.batching import produce_all
-from agents.worker.background import BackgroundErrors
-from agents.worker.sellers import seller_followers
+from agents.kafka.broker import free_port
+from agents.kafka.clients import producer, wait_for_group
 from agents.testing import running_worker
+from agents.worker.background import BackgroundErrors
+from agents.worker.followers import CompactedTopicFollower
+from agents.worker.sellers import seller_followers
 from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_report
 from benchmarks.networks_memory import _sellers
 from pipeline import topics
-from agents.kafka.broker import free_port
 from pipeline.sellers.networks.changelog import link_record
 from pipeline.sellers.networks.graph import Link, PointKind
-from pipeline.scanner import OutputRecord
 from pipeline.sellers.state import SellerState
+from pipeline.types import OutputRecord
 
 CHUNK = 50_000
 

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import orjson
 
+from agents.kafka.batching import produce_all
 from agents.kafka.clients import producer
 from agents.processes import first_exit, spawned, worker_command
-from agents.kafka.batching import produce_all
 from benchmarks.common import OutputMeter, benchmark_parser, cluster, preload, prepare_topics, worker_env, write_report
 from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
 from pipeline.brands.profiles import profile_record
-from pipeline.scanner import OutputRecord
+from pipeline.types import OutputRecord
 
 
 def load_state(bootstrap: str, sellers: int, hashes: int, seed: int) -> None:

@@ -15,9 +15,9 @@ import sys
 
 import orjson
 
-from agents.kafka.clients import producer, reader
 from agents.kafka.batching import produce_all
-from pipeline.scanner import OutputRecord
+from agents.kafka.clients import producer, reader
+from pipeline.types import OutputRecord
 
 SMALL = b'{"ok":true}'
 

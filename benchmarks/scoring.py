@@ -17,14 +17,14 @@ import time
 import numpy as np
 
 from benchmarks.common import benchmark_parser
-from pipeline.synthetic.generator import MALFORMED, ListingGenerator
-from pipeline.scoring.model import default_model
 from pipeline.intake.normalize import normalize
-from pipeline.scoring.routing import route, thresholds
-from pipeline.scanner import Scanner
-from pipeline.settings import Settings
-from pipeline.testing import raw_records
 from pipeline.intake.validation import decode_listing
+from pipeline.scanner import Scanner
+from pipeline.scoring.model import default_model
+from pipeline.scoring.routing import route, thresholds
+from pipeline.settings import Settings
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
+from pipeline.testing import raw_records
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.processes import LoggedProcess, worker_command
 from agents.kafka.broker import LocalBroker
+from agents.processes import LoggedProcess, worker_command
 
 
 @dataclass

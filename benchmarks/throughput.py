@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from agents.kafka.broker import free_port
 from agents.processes import spawned, worker_command
 from benchmarks.common import (
     Profiler,
@@ -39,7 +40,6 @@ from benchmarks.common import (
     write_report,
 )
 from pipeline import topics
-from agents.kafka.broker import free_port
 from pipeline.topics import TopicSpec
 
 PASSTHROUGH_OUT = TopicSpec("bench.passthrough.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")

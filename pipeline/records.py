@@ -11,8 +11,7 @@ from typing import Any
 from pipeline import topics
 from pipeline.brands.catalog import BrandProfile
 from pipeline.intake.normalize import NormalizedListing
-from pipeline.scoring.routing import Route
-from pipeline.intake.validation import Rejection
+from pipeline.types import Rejection, Route
 
 SCHEMA_VERSION = 1
 MAX_REASONS = 4

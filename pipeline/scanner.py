@@ -14,17 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from time import perf_counter
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 import orjson
 
 from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
 from pipeline.intake.currency import load_rates
-from pipeline.scoring.explain import explain_batch
-from pipeline.scoring.model import LogisticModel, default_model
-from pipeline.sellers.networks.graph import Link, SellerNetworks
 from pipeline.intake.normalize import NormalizedListing, normalize
+from pipeline.intake.validation import decode_listing
 from pipeline.records import (
     Evidence,
     deadletter_record,
@@ -33,47 +31,16 @@ from pipeline.records import (
     review_request,
     takedown_notice,
 )
-from pipeline.sellers.reputation import ReputationBook
-from pipeline.scoring.routing import Route, route, thresholds
-from pipeline.settings import Settings
+from pipeline.scoring.explain import explain_batch
+from pipeline.scoring.model import LogisticModel, default_model
+from pipeline.scoring.routing import route, thresholds
 from pipeline.scoring.signals import SignalExtractor
-from pipeline.intake.validation import Reason, Rejection, decode_listing
+from pipeline.sellers.networks.graph import Link, SellerNetworks
+from pipeline.sellers.reputation import ReputationBook
+from pipeline.settings import Settings
+from pipeline.types import ConsumedRecord, OutputRecord, Reason, Rejection, Route
 
 log = logging.getLogger(__name__)
-
-
-class ConsumedRecord(Protocol):
-    """What the scanner reads of a consumed record: aiokafka's ``ConsumerRecord`` has all of it,
-    so the hot path hands those in as they come rather than copying each into a tuple of ours."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes | None: ...
-
-
-class InputRecord(NamedTuple):
-    """A consumed record built by hand: tests, files and tools (the hot path hands in aiokafka's own)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: int | None = None  # when the producer created it (ms), for end-to-end latency
-
-
-class OutputRecord(NamedTuple):
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]] | None = None  # a list: aiokafka's record builder takes no tuple
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from pipeline import topics
-from pipeline.scanner import InputRecord
+from pipeline.types import InputRecord
 
 _BASE_LISTING: dict[str, Any] = {
     "listing_id": "L-1",

@@ -1,7 +1,7 @@
 """The README's tables say what the code does."""
 
-from pipeline.settings import PROJECT_ROOT, setting_help
 from pipeline.scoring.signals import SIGNALS
+from pipeline.settings import PROJECT_ROOT, setting_help
 from pipeline.topics import ALL_TOPICS
 
 README = (PROJECT_ROOT / "README.md").read_text()

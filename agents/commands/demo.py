@@ -14,15 +14,15 @@ from typing import Any
 
 import orjson
 
+from agents.commands.publish import publish
+from agents.kafka.broker import BrokerHandle, LocalBroker
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
-from agents.commands.publish import publish
 from pipeline import topics
-from agents.kafka.broker import BrokerHandle, LocalBroker
 from pipeline.offline.evaluation import evaluate
-from pipeline.synthetic.generator import ListingGenerator
 from pipeline.offline.reconciliation import Reconciliation
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import ListingGenerator
 
 STALL_TIMEOUT_S = 120.0
 

@@ -9,11 +9,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from tqdm import tqdm
 
-from agents.kafka.clients import client_security, partition_ids, producer
 from agents.kafka.batching import produce_all
+from agents.kafka.clients import client_security, partition_ids, producer
 from pipeline import topics
-from pipeline.scanner import InputRecord, Scanner
+from pipeline.scanner import Scanner
 from pipeline.settings import Settings
+from pipeline.types import InputRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
 
 from agents.kafka.partitioning import default_partitions
-from pipeline.scanner import OutputRecord
+from pipeline.types import OutputRecord
 
 
 async def produce_all(producer: AIOKafkaProducer, records: Iterable[OutputRecord]) -> int:

@@ -7,14 +7,14 @@ from functools import partial
 
 import faust
 
-from agents.worker.background import BackgroundErrors
 from agents.kafka.clients import client_security, faust_credentials, resolve_bootstrap
+from agents.worker.background import BackgroundErrors
+from agents.worker.metrics import Metrics
 from agents.worker.observability import ObservabilityServer
 from agents.worker.outcomes import register_outcome_agents
 from agents.worker.scan import ListingScanService
 from agents.worker.sellers import SellerStateService, caught_up
 from pipeline import __version__, topics
-from agents.worker.metrics import Metrics
 from pipeline.sellers.state import SellerState
 from pipeline.sellers.view import seller_view
 from pipeline.settings import Settings

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from mode import Service
 
-from agents.worker.background import BackgroundErrors
 from agents.kafka.clients import partition_ids
+from agents.worker.background import BackgroundErrors
 
 log = logging.getLogger(__name__)
 RETRY_S = 1.0  # wait after a failed round before the next

@@ -24,13 +24,13 @@ import faust
 import orjson
 
 from pipeline import topics
-from pipeline.sellers.outcomes import parse_outcome
 from pipeline.records import deadletter_record, iso
-from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.feedback import fold_seller_outcome
+from pipeline.sellers.outcomes import parse_outcome
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
-from pipeline.intake.validation import Rejection
+from pipeline.types import Rejection
 
 log = logging.getLogger(__name__)
 

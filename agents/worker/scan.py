@@ -37,21 +37,22 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from mode import Service
 
+from agents.kafka.batching import enqueue, produce_all
+from agents.kafka.clients import client_security
+from agents.kafka.clients import producer as make_producer
+from agents.kafka.clients import reader
 from agents.worker.background import BackgroundErrors
 from agents.worker.followers import CompactedTopicFollower
-from agents.kafka.clients import client_security, reader
-from agents.kafka.clients import producer as make_producer
-from agents.kafka.batching import enqueue, produce_all
+from agents.worker.metrics import Metrics
 from agents.worker.sellers import link_outputs, seller_followers
 from pipeline import topics
-from agents.worker.metrics import Metrics
-from pipeline.sellers.networks.graph import Link
 from pipeline.brands.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
-from pipeline.scanner import BatchResult, OutputRecord, Scanner
+from pipeline.scanner import BatchResult, Scanner
+from pipeline.sellers.networks.graph import Link
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
-from pipeline.intake.validation import Rejection
+from pipeline.types import OutputRecord, Rejection
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 5.0)  # first and longest wait before producing a refused batch again

@@ -21,12 +21,11 @@ from mode import Service
 from agents.worker.background import BackgroundErrors
 from agents.worker.followers import CompactedTopicFollower
 from pipeline import topics
+from pipeline.records import deadletter_record, iso
 from pipeline.sellers.networks.changelog import link_record
 from pipeline.sellers.networks.graph import Link
-from pipeline.records import deadletter_record, iso
-from pipeline.scanner import OutputRecord
 from pipeline.sellers.state import SellerState
-from pipeline.intake.validation import Rejection
+from pipeline.types import OutputRecord, Rejection
 
 log = logging.getLogger(__name__)
 

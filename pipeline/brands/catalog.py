@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from pipeline.data import DATA_DIR
 from pipeline.brands.images import ImageIndex
-from pipeline.text.fold import fold, plain, skeleton
+from pipeline.data import DATA_DIR
 from pipeline.text.batch import TermSet, TextBatch
+from pipeline.text.fold import fold, plain, skeleton
 
 DEFAULT_CATALOG = DATA_DIR / "brands.json"
 

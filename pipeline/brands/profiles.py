@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 
 from pipeline.brands.catalog import BrandCatalog, BrandProfile
-from pipeline.intake.validation import Reason, Rejection, decode_object, validator
+from pipeline.intake.validation import decode_object, validator
+from pipeline.types import Reason, Rejection
 
 MAX_PROFILE_BYTES = 4 * 1024 * 1024
 _PROFILE = validator("brand_profile.v1.json")

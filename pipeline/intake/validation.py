@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import StrEnum
 from typing import Any
 
 import jsonschema_rs
@@ -19,30 +17,9 @@ import orjson
 
 import schemas
 from pipeline.intake.currency import USD_RATES
+from pipeline.types import Reason, Rejection
 
 MAX_DETAIL = 300
-
-
-class Reason(StrEnum):
-    RECORD_TOO_LARGE = "record_too_large"
-    INVALID_UTF8 = "invalid_utf8"
-    MALFORMED_JSON = "malformed_json"
-    NOT_AN_OBJECT = "not_an_object"
-    MISSING_FIELD = "missing_field"
-    WRONG_TYPE = "wrong_type"
-    OVERSIZED_FIELD = "oversized_field"
-    INVALID_PRICE = "invalid_price"
-    UNKNOWN_CURRENCY = "unknown_currency"
-    INVALID_TIMESTAMP = "invalid_timestamp"
-    UNSUPPORTED_VERSION = "unsupported_version"
-    SCHEMA_VIOLATION = "schema_violation"
-    PROCESSING_ERROR = "processing_error"
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    reason: Reason
-    detail: str
 
 
 _KEYWORD_REASONS = {

@@ -15,12 +15,12 @@ from typing import IO
 import orjson
 
 from pipeline import topics
-from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.brands.profiles import ProfileBook
+from pipeline.scanner import Scanner
+from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
-from pipeline.scanner import InputRecord, OutputRecord, Scanner
 from pipeline.settings import Settings
-from pipeline.intake.validation import Rejection
+from pipeline.types import InputRecord, OutputRecord, Rejection
 
 BATCH = 2000
 OFFLINE_OUTPUTS = (topics.DECISIONS.name, topics.DEADLETTER.name)

@@ -22,9 +22,10 @@ from typing import Any
 import orjson
 
 from pipeline import topics
+from pipeline.scanner import Scanner
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
-from pipeline.scanner import InputRecord, Scanner
+from pipeline.types import InputRecord
 
 BATCH = 2000
 SIMULATION_NOTE = ("enforcement outcomes are simulated from the ground-truth labels: each listing routed to "

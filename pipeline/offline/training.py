@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
-from pipeline.synthetic.generator import COUNTERFEIT, GENUINE, GeneratedListing
-from pipeline.scoring.model import LogisticModel
 from pipeline.intake.normalize import normalize
-from pipeline.sellers.reputation import Outcome, SellerReputation
+from pipeline.intake.validation import decode_listing
+from pipeline.scoring.model import LogisticModel
 from pipeline.scoring.signals import SIGNALS, SignalExtractor
-from pipeline.intake.validation import Rejection, decode_listing
+from pipeline.sellers.reputation import Outcome, SellerReputation
+from pipeline.synthetic.generator import COUNTERFEIT, GENUINE, GeneratedListing
+from pipeline.types import Rejection
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,17 +9,10 @@ those go to review at least.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 
 from pipeline.brands.catalog import BrandCatalog
-
-
-class Route(StrEnum):
-    TAKEDOWN = "takedown"
-    REVIEW = "review"
-    CLEAR = "clear"
+from pipeline.types import Route
 
 
 def thresholds(catalog: BrandCatalog, brand_ids: list[str | None], takedown: float, review: float) -> tuple[np.ndarray, np.ndarray]:

@@ -16,8 +16,8 @@ import numpy as np
 
 from pipeline.brands.catalog import BrandCatalog, BrandMatch
 from pipeline.brands.images import MATCH_RADIUS, NO_MATCH
-from pipeline.sellers.networks.graph import Link, NetworkLookup, PreparedBatch, SellerNetworks
 from pipeline.intake.normalize import NormalizedListing
+from pipeline.sellers.networks.graph import Link, NetworkLookup, PreparedBatch, SellerNetworks
 from pipeline.sellers.reputation import ReputationBook
 from pipeline.text.batch import TextBatch
 from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary

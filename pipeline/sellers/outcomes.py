@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.intake.validation import decode_object, validator
 from pipeline.sellers.reputation import Outcome, SellerReputation
-from pipeline.intake.validation import Rejection, decode_object, validator
+from pipeline.types import Rejection
 
 MAX_OUTCOME_BYTES = 64 * 1024
 _OUTCOME = validator("enforcement_outcome.v1.json")

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pipeline.intake.validation import parse_timestamp
+from pipeline.records import iso, stable_id
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
-from pipeline.records import iso, stable_id
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, strikes_from_outcomes
-from pipeline.intake.validation import parse_timestamp
 
 SCHEMA_VERSION = 1
 MAX_LINKED = 50

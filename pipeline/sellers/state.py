@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from pipeline.sellers.networks.linklog import LinkLog
+from pipeline.sellers.feedback import STRIKES, strike_outcomes
 from pipeline.sellers.networks.changelog import parse_link
 from pipeline.sellers.networks.graph import Link, PointKind, SellerNetworks
+from pipeline.sellers.networks.linklog import LinkLog
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
-from pipeline.sellers.feedback import STRIKES, strike_outcomes
-from pipeline.intake.validation import Reason, Rejection
+from pipeline.types import Reason, Rejection
 
 
 class SellerState:

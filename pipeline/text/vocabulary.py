@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text.fold import fold
 from pipeline.text.batch import TermSet, TextBatch
+from pipeline.text.fold import fold
 
 COUNTERFEIT_TERMS: dict[str, tuple[str, ...]] = {
     "en": ("replica", "1:1", "aaa", "aaa+", "mirror quality", "mirror image quality", "super copy", "supercopy",

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from agents.kafka.clients import create_topics, wait_for_group
-from agents.testing import running_worker
-from agents.processes import first_exit
 from agents.kafka.broker import LocalBroker, free_port
+from agents.kafka.clients import create_topics, wait_for_group
+from agents.processes import first_exit
+from agents.testing import running_worker
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -15,10 +15,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import IllegalStateError
 
 from agents.kafka.clients import partition_ids
-from agents.worker.scan import ListingScanService
 from agents.testing import produce, read_until
-from pipeline import topics
 from agents.worker.metrics import Metrics
+from agents.worker.scan import ListingScanService
+from pipeline import topics
 from pipeline.settings import Settings
 from pipeline.testing import listing
 

@@ -111,8 +111,8 @@ def test_offline_scoring_gives_the_streams_decisions(worker: str, run_id: str, t
     import subprocess
     import sys
 
-    from pipeline.synthetic.generator import ListingGenerator
     from pipeline.settings import PROJECT_ROOT
+    from pipeline.synthetic.generator import ListingGenerator
 
     items = ListingGenerator(seed=31, id_prefix=f"{run_id}-off-").take(600)
     source = tmp_path / "listings.jsonl"

@@ -9,8 +9,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from agents.testing import running_worker
 from agents.kafka.broker import free_port
+from agents.testing import running_worker
 
 
 def get(url: str) -> tuple[int, bytes]:

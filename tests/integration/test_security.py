@@ -20,13 +20,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from agents.kafka.clients import client_security, create_topics, wait_for_group
-from agents.testing import produce, read_until, running_worker
-from agents.processes import first_exit
-from pipeline import topics
 from agents.kafka.broker import BrokerHandle, LocalBroker, SaslSslListener
-from pipeline.synthetic.generator import ListingGenerator
+from agents.kafka.clients import client_security, create_topics, wait_for_group
+from agents.processes import first_exit
+from agents.testing import produce, read_until, running_worker
+from pipeline import topics
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.synthetic.generator import ListingGenerator
 
 pytestmark = pytest.mark.integration
 

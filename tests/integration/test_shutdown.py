@@ -11,13 +11,13 @@ from collections.abc import Iterator
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.kafka.clients import create_topics
 from agents.commands.operations import group_status
+from agents.kafka.broker import LocalBroker
+from agents.kafka.clients import create_topics
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
-from agents.kafka.broker import LocalBroker
-from pipeline.synthetic.generator import ListingGenerator
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import ListingGenerator
 
 
 async def keys_below(bootstrap: str, committed: dict[int, int]) -> set[bytes]:

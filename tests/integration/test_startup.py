@@ -12,11 +12,11 @@ from pathlib import Path
 
 import orjson
 
-from agents.kafka.clients import create_topics, wait_for_group
-from agents.testing import produce, read_until, running_worker
-from agents.processes import first_exit
-from pipeline import topics
 from agents.kafka.broker import LocalBroker, free_port
+from agents.kafka.clients import create_topics, wait_for_group
+from agents.processes import first_exit
+from agents.testing import produce, read_until, running_worker
+from pipeline import topics
 from pipeline.settings import Settings
 from pipeline.testing import listing
 

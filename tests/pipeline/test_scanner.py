@@ -5,10 +5,10 @@ import orjson
 import pytest
 
 from pipeline import topics
-from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.records import decision_id
 from pipeline.scanner import Scanner, parse_output
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
 from pipeline.testing import listing, raw_records
 from tests.pipeline.test_schemas import validator as schema_validator
 

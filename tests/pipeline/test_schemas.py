@@ -6,9 +6,10 @@ import orjson
 import pytest
 
 import schemas
-from pipeline.synthetic.generator import MALFORMED, ListingGenerator
+from pipeline.intake.validation import decode_listing
 from pipeline.settings import PROJECT_ROOT
-from pipeline.intake.validation import Rejection, decode_listing
+from pipeline.synthetic.generator import MALFORMED, ListingGenerator
+from pipeline.types import Rejection
 
 CONTRACT = PROJECT_ROOT.parent / "shared" / "contracts" / "listing-raw-v1.schema.json"
 

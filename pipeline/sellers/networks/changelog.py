@@ -14,8 +14,9 @@ from typing import Any
 
 import orjson
 
+from pipeline.intake.validation import decode_object, validator
 from pipeline.sellers.networks.graph import Link, PointKind, SellerNetworks
-from pipeline.intake.validation import Rejection, decode_object, validator
+from pipeline.types import Rejection
 
 SCHEMA_VERSION = 1
 MAX_LINK_BYTES = 4096

@@ -1,6 +1,6 @@
+from agents.worker.metrics import Metrics
 from agents.worker.scan import ListingScanService
 from pipeline import topics
-from agents.worker.metrics import Metrics
 from pipeline.settings import Settings
 
 

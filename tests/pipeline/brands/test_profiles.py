@@ -3,7 +3,7 @@ import pytest
 
 from pipeline.brands.profiles import ProfileBook, parse_profile, profile_record
 from pipeline.settings import PROJECT_ROOT
-from pipeline.intake.validation import Rejection
+from pipeline.types import Rejection
 
 ACME = {"brand_id": "acme", "display_name": "Acme Luxe", "aliases": ["acmeluxe"],
         "reference_prices_usd": {"bags": [1000, 3000]}, "authorized_sellers": [{"marketplace": "ebay", "seller_id": "acme"}],

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import topics
+from pipeline.intake.validation import decode_listing
 from pipeline.scanner import Scanner
 from pipeline.settings import Settings
 from pipeline.testing import listing, raw_records
-from pipeline.intake.validation import Reason, Rejection, decode_listing
+from pipeline.types import Reason, Rejection
 
 SCANNER = Scanner(Settings.load(env={}))
 REASONS = {r.value for r in Reason}

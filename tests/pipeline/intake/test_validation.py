@@ -3,8 +3,9 @@ import json
 import orjson
 import pytest
 
+from pipeline.intake.validation import decode_listing
 from pipeline.testing import listing
-from pipeline.intake.validation import Reason, Rejection, decode_listing
+from pipeline.types import Reason, Rejection
 
 LIMIT = 1_048_576
 

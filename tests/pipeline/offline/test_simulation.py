@@ -4,11 +4,11 @@ import orjson
 
 from pipeline.offline.evaluation import cohort_recall, format_network_comparison, network_comparison
 from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
-from pipeline.synthetic.generator import ListingGenerator, label_line
+from pipeline.scanner import Scanner
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.reputation import ReputationBook
-from pipeline.scanner import Scanner
 from pipeline.settings import Settings
+from pipeline.synthetic.generator import ListingGenerator, label_line
 from pipeline.testing import raw_records
 
 

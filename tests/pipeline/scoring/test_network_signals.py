@@ -3,14 +3,14 @@ import pytest
 
 from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
-from pipeline.sellers.networks.graph import PointKind, SellerNetworks
 from pipeline.intake.normalize import normalize
-from pipeline.sellers.reputation import ReputationBook, SellerReputation
-from pipeline.scanner import Scanner, parse_output
-from pipeline.settings import Settings
-from pipeline.scoring.signals import SIGNALS
-from pipeline.testing import listing, raw_records
 from pipeline.intake.validation import decode_listing
+from pipeline.scanner import Scanner, parse_output
+from pipeline.scoring.signals import SIGNALS
+from pipeline.sellers.networks.graph import PointKind, SellerNetworks
+from pipeline.sellers.reputation import ReputationBook, SellerReputation
+from pipeline.settings import Settings
+from pipeline.testing import listing, raw_records
 
 NETWORK = [s.name for s in SIGNALS].index("network_confirmed_takedowns")
 

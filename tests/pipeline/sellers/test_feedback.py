@@ -8,11 +8,11 @@ import jsonschema
 import orjson
 
 import schemas
+from pipeline.sellers.feedback import fold_seller_outcome
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import Outcome
-from pipeline.sellers.feedback import fold_seller_outcome
 from pipeline.sellers.state import SellerState
 
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)

@@ -7,9 +7,9 @@ import pytest
 import schemas
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.sellers.recommendations import recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, assess, assess_reputations, strikes_from_outcomes
 from pipeline.sellers.reputation import Outcome, SellerReputation
-from pipeline.sellers.recommendations import recommend
 from pipeline.settings import Settings
 
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)

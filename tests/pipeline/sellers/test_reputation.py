@@ -2,7 +2,7 @@ import orjson
 
 from pipeline.sellers.outcomes import fold_outcome, parse_outcome
 from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
-from pipeline.intake.validation import Rejection
+from pipeline.types import Rejection
 
 
 def outcome(kind: str, outcome_id: str | None = "o1", **extra) -> bytes:

@@ -12,10 +12,11 @@ import pytest
 from benchmarks.adversarial import CASES, DESCRIPTION_CHARS, TITLE_CHARS
 from pipeline import topics
 from pipeline.intake.normalize import SCAN_DESCRIPTION_CHARS
-from pipeline.scanner import InputRecord, Scanner
+from pipeline.scanner import Scanner
 from pipeline.settings import Settings
 from pipeline.testing import listing
 from pipeline.text.fold import MAX_MARK_RUN, fold, plain
+from pipeline.types import InputRecord
 
 SETTINGS = Settings.load(env={})
 SCANNER = Scanner(SETTINGS)

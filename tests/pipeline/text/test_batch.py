@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.text.fold import fold, skeleton_bytes
 from pipeline.text.batch import TextBatch
+from pipeline.text.fold import fold, skeleton_bytes
 
 
 @given(st.lists(st.text(alphabet=st.sampled_from("Gucci €1l|!0 3\n\t\x00ÉéСс\u200b guCCi  ab"), max_size=30), max_size=12))

@@ -6,10 +6,10 @@ import orjson
 import pytest
 
 import schemas
-from pipeline.sellers.networks.hashindex import HashIndex
 from pipeline.sellers.networks.changelog import apply_link_record, link_record, parse_link
 from pipeline.sellers.networks.graph import PointKind, SellerNetworks
-from pipeline.intake.validation import Rejection
+from pipeline.sellers.networks.hashindex import HashIndex
+from pipeline.types import Rejection
 
 
 def test_hash_index_finds_pending_and_merged_keys_and_replaces_values():
