@@ -13,113 +13,19 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from agents.kafka.broker import BrokerError, detached_status, start_detached, stop_detached
+from agents.arguments import build_parser
+from agents.kafka.broker import detached_status, start_detached, stop_detached
+from agents.kafka.probe import BrokerError
 from pipeline.offline.scoring import StateFileError
-from pipeline.settings import Settings, setting_help, setting_type
-
-
-def _settings_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
-    group = parser.add_argument_group("settings (flag, else environment variable, else default)")
-    for name, env, default, text in setting_help():
-        group.add_argument(
-            "--" + name.replace("_", "-"), dest=name, type=setting_type(name), default=None,
-            metavar=setting_type(name).__name__.upper(), help=f"{text} [{env}; default {default}]",
-        )
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = _settings_parser()
-    parser = argparse.ArgumentParser(
-        prog="counterscan",
-        description="Scan marketplace listings for counterfeits on Kafka: normalize, score, route.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    worker = commands.add_parser("worker", parents=[common],
-                                 help="run a worker: scans listings.raw as part of the consumer group")
-    worker.add_argument("--processes", type=int, default=1,
-                        help="worker processes to run in this group (web and metrics ports count up from theirs)")
-
-    broker = commands.add_parser("broker", parents=[common], help="a local Apache Kafka broker (KRaft) for development")
-    broker.add_argument("action", choices=("start", "stop", "status"))
-
-    topics_cmd = commands.add_parser("topics", parents=[common], help="create every counterscan topic, idempotently")
-    topics_cmd.add_argument("action", choices=("create", "list"))
-
-    generate = commands.add_parser("generate", parents=[common], help="publish synthetic listings with ground truth")
-    generate.add_argument("--count", type=int, required=True, help="how many listings to publish")
-    generate.add_argument("--rate", type=float, default=None, help="listings per second (default: as fast as possible)")
-    generate.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same listings")
-    generate.add_argument("--labels", type=Path, default=None, help="write ground truth here as JSON lines")
-    generate.add_argument("--to-file", type=Path, default=None,
-                          help="write the raw records to this JSON-lines file instead of Kafka")
-    generate.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    offline = argparse.ArgumentParser(add_help=False)
-    offline.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
-    offline.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
-    offline.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
-
-    score = commands.add_parser("score", parents=[common, offline], help="score a JSON-lines file of listings, no broker")
-    score.add_argument("--output", type=Path, required=True, help="one decision or dead-letter record per line")
-    score.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    evaluate = commands.add_parser("evaluate", parents=[common, offline], help="precision and recall against ground truth")
-    evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
-    evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
-    evaluate.add_argument("--no-feedback", action="store_true",
-                          help="score with the reputation given only: no simulated enforcement outcomes, "
-                               "no comparison with and without seller-network signals")
-
-    commands.add_parser("status", parents=[common],
-                        help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
-
-    seller = commands.add_parser("seller", parents=[common],
-                                 help="a seller's reputation, network, links and evidence, read from the seller topics")
-    seller.add_argument("seller_id", help="the marketplace's seller id")
-    seller.add_argument("--json", action="store_true", help="print the view as JSON (what /sellers/{id} serves)")
-    seller.add_argument("--no-progress", action="store_true", help="no progress bar while reading the topics")
-
-    replay = commands.add_parser("replay", parents=[common],
-                                 help="re-score listings.raw from a point in time with the rules in force (a backfill)")
-    replay.add_argument("--from", dest="since", required=True, type=_timestamp,
-                        help="ISO 8601 time, e.g. 2026-11-27T00:00:00Z; listings produced since then are scanned again")
-    replay.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    train = commands.add_parser("train", parents=[common], help="fit the model's weights on generated listings")
-    train.add_argument("--count", type=int, default=100_000, help="generated listings to fit on (default 100000)")
-    train.add_argument("--seed", type=int, default=1001, help="generator seed (default 1001)")
-    train.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights (default 1.0)")
-    train.add_argument("--output", type=Path, default=None, help="model file to write (default: the shipped one)")
-
-    demo = commands.add_parser("demo", parents=[common], help="end-to-end run on a local broker with a report")
-    demo.add_argument("--listings", type=int, default=100_000, help="listings to generate (default 100000)")
-    demo.add_argument("--workers", type=int, default=2, help="worker processes in the group (default 2)")
-    demo.add_argument("--seed", type=int, default=1, help="random seed of the generated listings")
-    demo.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
-    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser
-
-
-def _timestamp(text: str) -> datetime:
-    from pipeline.intake.validation import parse_timestamp
-
-    try:
-        return parse_timestamp(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
+from pipeline.settings import Settings, setting_help
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {name: getattr(args, name) for name, *_ in setting_help()}
+    overrides: dict[str, Any] = {name: getattr(args, name, None) for name, *_ in setting_help()}
     return Settings.load(**overrides)
 
 

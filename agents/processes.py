@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from agents.kafka.broker import free_port, terminate
 from pipeline.settings import PROJECT_ROOT
+
+_PR_SET_PDEATHSIG = 1
 
 
 def worker_command(*options: str, metrics_port: int | None = None) -> list[str]:
@@ -78,3 +83,65 @@ def spawned(commands: Sequence[list[str]], env: Mapping[str, str], log_dir: Path
     finally:
         for proc in procs:
             terminate(proc.pid, 30.0, proc)
+
+
+# --- generic helpers for any child process: ports, parent-death signal, stopping ---------
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def distinct_ports(*fixed: int | None) -> list[int]:
+    """One port per listener: the given ones as they are, free ones for the rest, no two alike."""
+    taken = {port for port in fixed if port}
+    ports = []
+    for port in fixed:
+        if not port:
+            port = free_port()
+            while port in taken:
+                port = free_port()
+            taken.add(port)
+        ports.append(port)
+    return ports
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child that must not outlive this process (Linux parent-death signal)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def terminate(pid: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """SIGTERM, wait for a clean shutdown, then SIGKILL: never leave a JVM behind."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive(pid, process):
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    if process is not None:
+        process.wait(10)
+
+
+def alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
+    """Whether ``pid`` still runs (through ``process`` when we started it); a zombie does not."""
+    if process is not None:
+        return process.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie of a process we did not start still answers kill(0)
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

@@ -14,6 +14,7 @@ import orjson
 
 from agents.kafka.clients import producer, reader
 from agents.processes import spawned, worker_command
+from pipeline.settings import Settings
 
 
 @contextlib.contextmanager
@@ -21,7 +22,7 @@ def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = Non
                    **settings: str) -> Iterator[subprocess.Popen[bytes]]:
     """One `counterscan worker` process with these settings (and command-line ``options``, which
     win over them); always stopped on exit."""
-    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, **{f"COUNTERSCAN_{k.upper()}": str(v) for k, v in settings.items()}}
+    env = Settings.env(bootstrap_servers=bootstrap, **settings)
     with spawned([worker_command(*options, metrics_port=metrics_port)], env, log_dir) as (proc,):
         yield proc
 

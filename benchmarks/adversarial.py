@@ -133,7 +133,7 @@ def _seconds_per_listing(scanner: Scanner, title: str, description: str, repeats
 
 def run(sizes: tuple[int, ...], repeats: int, seed: int, limit: float, only: list[str]) -> dict[str, Any]:
     settings = Settings.load()
-    scanner = Scanner(settings)
+    scanner = Scanner(settings.scoring)
     normal = _normal_text(seed)
     while len(normal.encode()) < settings.max_record_bytes:
         normal += " " + normal

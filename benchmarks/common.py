@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -20,7 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from agents.kafka.batching import produce_all
-from agents.kafka.broker import LocalBroker
+from agents.kafka.broker import Cluster, local_or_configured
 from agents.kafka.clients import create_topics, group_state, partition_ids, producer
 from agents.processes import first_exit
 from benchmarks.cpu import CpuUse
@@ -33,25 +33,10 @@ POLL_S = 0.05
 READY_POLL_S = 0.25  # how often the meter asks whether every process is in
 
 
-class Cluster(NamedTuple):
-    bootstrap: str
-    description: str
-    pid: int | None  # the local broker's JVM, whose CPU the benchmarks account; None for an external cluster
-
-
-@contextlib.contextmanager
-def cluster() -> Iterator[Cluster]:
-    """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker, stopped afterwards."""
-    settings = Settings.load()
-    if settings.bootstrap_servers:
-        yield Cluster(settings.bootstrap_servers, "external cluster", None)
-        return
-    broker = LocalBroker(settings)
-    handle = broker.start()
-    try:
-        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
-    finally:
-        broker.stop()
+def cluster() -> contextlib.AbstractContextManager[Cluster]:
+    """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker, stopped afterwards
+    (:func:`agents.kafka.broker.local_or_configured` with the environment's settings)."""
+    return local_or_configured(Settings.load())
 
 
 def prepare_topics(bootstrap: str, *extra: TopicSpec) -> None:
@@ -256,8 +241,7 @@ def worker_env(bootstrap: str, name: str, **settings: str) -> dict[str, str]:
     """Environment of benchmark workers: the broker, and a scan group and Faust app id of their
     own, so a run never resumes another's offsets or state."""
     group = f"{name}-{uuid.uuid4().hex[:6]}"
-    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": group,
-            "COUNTERSCAN_APP_ID": f"{group}-app", **{f"COUNTERSCAN_{k.upper()}": v for k, v in settings.items()}}
+    return Settings.env(bootstrap_servers=bootstrap, scan_group_id=group, app_id=f"{group}-app", **settings)
 
 
 def benchmark_parser(doc: str | None, seed: int) -> argparse.ArgumentParser:

@@ -27,8 +27,8 @@ import uuid
 from pathlib import Path
 
 from agents.kafka.batching import produce_all
-from agents.kafka.broker import free_port
 from agents.kafka.clients import producer, wait_for_group
+from agents.processes import free_port
 from agents.testing import running_worker
 from agents.worker.background import BackgroundErrors
 from agents.worker.followers import CompactedTopicFollower
@@ -37,7 +37,7 @@ from benchmarks.common import benchmark_parser, cluster, prepare_topics, write_r
 from benchmarks.networks_memory import _sellers
 from pipeline import topics
 from pipeline.sellers.networks.changelog import link_record
-from pipeline.sellers.networks.graph import Link, PointKind
+from pipeline.sellers.networks.types import Link, PointKind
 from pipeline.sellers.state import SellerState
 from pipeline.types import OutputRecord
 

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     items = [i for i in ListingGenerator(args.seed).take(args.listings) if i.label != MALFORMED]
     decoded = [decode_listing(i.value, settings.max_record_bytes) for i in items]
     text_chars = np.mean([len(d.get("title", "")) + len(d.get("description", "")) for d in decoded])
-    scanner = Scanner(settings)
+    scanner = Scanner(settings.scoring)
     model = default_model()
     batches = [decoded[i:i + args.batch] for i in range(0, len(decoded), args.batch)]
 

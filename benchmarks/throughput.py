@@ -24,8 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from agents.kafka.broker import free_port
-from agents.processes import spawned, worker_command
+from agents.processes import free_port, spawned, worker_command
 from benchmarks.common import (
     Profiler,
     benchmark_parser,

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from time import perf_counter
-from typing import Any
 
 import orjson
 
@@ -35,9 +34,10 @@ from pipeline.scoring.explain import explain_batch
 from pipeline.scoring.model import LogisticModel, default_model
 from pipeline.scoring.routing import route, thresholds
 from pipeline.scoring.signals import SignalExtractor
-from pipeline.sellers.networks.graph import Link, SellerNetworks
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.networks.types import Link
 from pipeline.sellers.reputation import ReputationBook
-from pipeline.settings import Settings
+from pipeline.settings import ScoringSettings
 from pipeline.types import ConsumedRecord, OutputRecord, Reason, Rejection, Route
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class BatchResult:
 
 
 class Scanner:
-    def __init__(self, settings: Settings, catalog: BrandCatalog | None = None,
+    def __init__(self, settings: ScoringSettings, catalog: BrandCatalog | None = None,
                  model: LogisticModel | None = None, reputation: ReputationBook | None = None,
                  networks: SellerNetworks | None = None) -> None:
         """``reputation`` and ``networks`` are the seller state the caller keeps current (from
@@ -159,7 +159,3 @@ class Scanner:
         result.outputs.append(OutputRecord(topics.DEADLETTER.name, record.key, orjson.dumps(payload)))
         result.deadletters += 1
         result.reasons[rejection.reason.value] += 1
-
-
-def parse_output(record: OutputRecord) -> dict[str, Any]:
-    return orjson.loads(record.value)

@@ -1,15 +1,19 @@
-"""Helpers for testing stages with plain dicts: build listings, wrap them as Kafka records."""
+"""Helpers for testing stages with plain dicts: build listings, wrap them as Kafka records,
+read output records back, and judge sellers straight from their reputations."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from pipeline import topics
-from pipeline.types import InputRecord
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess
+from pipeline.sellers.reputation import SellerReputation
+from pipeline.types import InputRecord, OutputRecord
 
 _BASE_LISTING: dict[str, Any] = {
     "listing_id": "L-1",
@@ -46,3 +50,13 @@ def raw_records(values: Iterable[dict[str, Any] | bytes], topic: str = topics.LI
         key = value.get("listing_id") if isinstance(value, dict) else None
         records.append(InputRecord(topic, 0, offset, key.encode() if isinstance(key, str) else None, data))
     return records
+
+
+def parse_output(record: OutputRecord) -> dict[str, Any]:
+    """The JSON value of an output record."""
+    return orjson.loads(record.value)
+
+
+def assess_reputations(sellers: Sequence[SellerReputation], now: datetime, policy: RepeatInfringerPolicy) -> Verdict:
+    """A seller (one reputation) or a network (its members' reputations), from their confirmation times."""
+    return assess((t for seller in sellers for t in seller.confirmed_at), now, policy)

@@ -9,7 +9,7 @@ from pipeline.settings import PROJECT_ROOT, Settings, setting_help
 from pipeline.topics import LISTINGS_RAW
 
 DEPLOY = PROJECT_ROOT / "deploy"
-KNOWN_ENV = {env for _, env, _, _ in setting_help()}
+KNOWN_ENV = {env for _, env, *_ in setting_help()}
 
 
 def load(path: Path) -> dict:

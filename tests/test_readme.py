@@ -8,7 +8,7 @@ README = (PROJECT_ROOT / "README.md").read_text()
 
 
 def test_every_setting_is_documented():
-    for _name, env, _default, _text in setting_help():
+    for _name, env, _default, _text, _section in setting_help():
         assert f"`{env}`" in README, env
 
 

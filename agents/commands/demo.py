@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from agents.commands.publish import publish
-from agents.kafka.broker import BrokerHandle, LocalBroker
+from agents.kafka.broker import local_or_configured
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from pipeline import topics
@@ -29,21 +29,13 @@ STALL_TIMEOUT_S = 120.0
 
 @contextlib.contextmanager
 def cluster(settings: Settings) -> Iterator[tuple[str, str]]:
-    """(bootstrap servers, broker description): the configured cluster, else a fresh local broker."""
-    if settings.bootstrap_servers:
-        yield settings.bootstrap_servers, "external cluster"
-        return
-    broker = LocalBroker(settings)
-    handle: BrokerHandle = broker.start()
-    try:
-        yield handle.bootstrap_servers, handle.version
-    finally:
-        broker.stop()
+    """(bootstrap servers, broker description) of :func:`local_or_configured`."""
+    with local_or_configured(settings) as found:
+        yield found.bootstrap, found.description
 
 
 def worker_env(settings: Settings, bootstrap: str) -> dict[str, str]:
-    return {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "COUNTERSCAN_SCAN_GROUP_ID": settings.scan_group_id,
-            "COUNTERSCAN_APP_ID": settings.app_id}
+    return Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id)
 
 
 async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,

@@ -67,7 +67,7 @@ async def replay(bootstrap: str, settings: Settings, since: datetime, progress: 
     """Scan listings.raw again from ``since`` up to the offsets it has now, with the rules in force,
     and write the outputs as a worker would: a backfill after a rule change. Outside the consumer
     group, so running workers are not disturbed."""
-    scanner = Scanner(settings)
+    scanner = Scanner(settings.scoring)
     security = client_security(settings)
     raw = topics.LISTINGS_RAW.name
     partitions = [TopicPartition(raw, p) for p in await partition_ids(bootstrap, raw, security)]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from agents.kafka.broker import terminate
+from agents.processes import terminate
 
 
 def supervise(processes: int, first_port: int, first_metrics_port: int) -> int:

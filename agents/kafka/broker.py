@@ -8,39 +8,28 @@ parent-death signal), so a crashed test run leaves no JVM behind.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import ctypes
+import contextlib
 import json
-import logging
-import os
 import re
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
+from typing import NamedTuple
 
+from agents.kafka.probe import BrokerError, metadata_problem, wait_until_ready
+from agents.processes import alive, die_with_parent, distinct_ports, terminate
 from pipeline.settings import PROJECT_ROOT, Settings
 
 KAFKA_DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
 VERSION_LINE = re.compile(r"Kafka version: (\S+)")
-_PR_SET_PDEATHSIG = 1
-
-
-class BrokerError(RuntimeError):
-    """The local broker could not be installed, started or reached."""
-
-
-class KafkaRefused(BrokerError):
-    """Kafka answered but refused the client's credentials, or the client refused the broker's
-    certificate: a configuration error that no amount of waiting fixes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,26 +98,6 @@ def ensure_kafka_jars(settings: Settings) -> Path:
     return libs
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def distinct_ports(*fixed: int | None) -> list[int]:
-    """One port per listener: the given ones as they are, free ones for the rest, no two alike."""
-    taken = {port for port in fixed if port}
-    ports = []
-    for port in fixed:
-        if not port:
-            port = free_port()
-            while port in taken:
-                port = free_port()
-            taken.add(port)
-        ports.append(port)
-    return ports
-
-
 def sasl_ssl_settings(listener: SaslSslListener) -> str:
     """Broker properties of the SASL_SSL listener, all scoped to it by the listener.name prefix."""
     prefix = "listener.name.sasl_ssl."
@@ -149,11 +118,6 @@ def new_cluster_id() -> str:
         text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not text.startswith("-"):
             return text
-
-
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class LocalBroker:
@@ -232,7 +196,7 @@ class LocalBroker:
                 self._java_command("kafka.Kafka", str(self._config)),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if self.ephemeral else None,
+                preexec_fn=die_with_parent if self.ephemeral else None,
             )
         try:
             wait_until_ready(self._bootstrap, timeout_s, self.process)
@@ -268,124 +232,34 @@ class LocalBroker:
         self.stop()
 
 
-def terminate(pid: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    """SIGTERM, wait for a clean shutdown, then SIGKILL: never leave a JVM behind."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
+class Cluster(NamedTuple):
+    """The Kafka cluster a run uses: the demo, the benchmarks and the integration tests all
+    need it, whether it is the configured one or a broker started for the run."""
+
+    bootstrap: str
+    description: str  # "external cluster", or the local broker's Kafka version
+    pid: int | None  # the local broker's JVM (the benchmarks account its CPU); None for an external cluster
+
+
+@contextlib.contextmanager
+def local_or_configured(settings: Settings) -> Iterator[Cluster]:
+    """The configured cluster (``settings.bootstrap_servers``), else a fresh local broker, stopped afterwards."""
+    if settings.bootstrap_servers:
+        yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _alive(pid, process):
-            return
-        time.sleep(0.1)
+    broker = LocalBroker(settings)
+    handle = broker.start()
     try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    if process is not None:
-        process.wait(10)
-
-
-def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
-    if process is not None:
-        return process.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie of a process we did not start still answers kill(0)
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
-
-
-async def broker_metadata(bootstrap_servers: str, timeout_s: float = 5.0, **security: object) -> int:
-    """Number of brokers a Metadata request returns; raises if no bootstrap server answers.
-
-    Connects to each server itself rather than through ``AIOKafkaClient.bootstrap``,
-    which only logs why a server failed: here the cause must survive, because a
-    refused password means stop while a refused connection means wait."""
-    from aiokafka.conn import collect_hosts, create_conn
-    from aiokafka.protocol.metadata import MetadataRequest
-
-    failure: Exception = BrokerError(f"no bootstrap servers in {bootstrap_servers!r}")
-    for host, port, _family in collect_hosts(bootstrap_servers):
-        conn = None
-        try:
-            conn = await asyncio.wait_for(
-                create_conn(host, port, request_timeout_ms=int(timeout_s * 1000), **security), timeout_s)
-            response = await asyncio.wait_for(conn.send(MetadataRequest([])), timeout_s)
-            return len(response.brokers)
-        except Exception as exc:
-            cause = refusal(exc)
-            if cause is not None:
-                raise KafkaRefused(f"Kafka at {host}:{port} {cause}") from exc
-            failure = exc
-        finally:
-            if conn is not None:
-                conn.close()
-    raise failure
-
-
-def refusal(exc: BaseException) -> str | None:
-    """What was refused, when a failed connection is a refusal that retrying cannot change
-    (credentials or mechanism rejected, broker certificate not trusted); None when it may
-    just mean "not up yet" (refused or reset connections, timeouts, unresolved names)."""
-    from aiokafka import errors
-
-    if isinstance(exc, errors.SaslAuthenticationFailed):
-        return f"rejected the SASL authentication: {exc.args[0] if exc.args else exc.description}"
-    if isinstance(exc, (errors.UnsupportedSaslMechanismError, errors.IllegalSaslStateError,
-                        errors.AuthenticationFailedError, errors.AuthenticationMethodNotSupported)):
-        return f"rejected the SASL authentication: {exc}"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = getattr(exc, "verify_message", None) or exc
-        return f"presented a TLS certificate that failed verification: {reason}"
-    return None
-
-
-def metadata_problem(bootstrap_servers: str, timeout_s: float, **security: object) -> str | None:
-    """None when the cluster answers Metadata with a broker, else what went wrong.
-
-    Raises :class:`KafkaRefused` when the cluster refuses the credentials (or its
-    certificate is not trusted): waiting cannot fix that. aiokafka logs every refused
-    connection itself; those are expected while a broker boots, so they are silenced
-    here and the caller reports the problem once."""
-    quiet = logging.getLogger("aiokafka")
-    previous_level = quiet.level
-    quiet.setLevel(logging.CRITICAL)
-    try:
-        if asyncio.run(broker_metadata(bootstrap_servers, timeout_s, **security)) > 0:
-            return None
-        return "no brokers in the Metadata answer"
-    except KafkaRefused:
-        raise
-    except Exception as exc:  # refused, timed out, name not resolved: all mean "not yet"
-        return str(exc) or type(exc).__name__
+        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
     finally:
-        quiet.setLevel(previous_level)
-
-
-def wait_until_ready(bootstrap_servers: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None,
-                     security: dict[str, object] | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    problem = None
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise BrokerError(f"the broker exited with code {process.returncode} during start-up")
-        problem = metadata_problem(bootstrap_servers, 2.0, **(security or {}))
-        if problem is None:
-            return
-        time.sleep(0.3)
-    raise BrokerError(f"no Metadata answer from {bootstrap_servers} in time: {problem}")
+        broker.stop()
 
 
 # --- a detached broker for `counterscan broker start|stop|status` -----------------------
 
 def start_detached(settings: Settings) -> BrokerHandle:
     existing = read_state(settings)
-    if existing is not None and _alive(existing.pid, None):
+    if existing is not None and alive(existing.pid, None):
         return existing
     data_dir = settings.cache_dir / "broker" / "data"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -415,6 +289,6 @@ def stop_detached(settings: Settings) -> BrokerHandle | None:
 def detached_status(settings: Settings) -> tuple[BrokerHandle | None, bool]:
     """The recorded broker, and whether it answers Metadata now."""
     handle = read_state(settings)
-    if handle is None or not _alive(handle.pid, None):
+    if handle is None or not alive(handle.pid, None):
         return handle, False
     return handle, metadata_problem(handle.bootstrap_servers, 3.0) is None

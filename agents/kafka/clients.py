@@ -12,7 +12,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
-from agents.kafka.broker import BrokerError, metadata_problem, read_state
+from agents.kafka.broker import read_state
+from agents.kafka.probe import BrokerError, metadata_problem
 from pipeline.settings import Settings
 from pipeline.topics import ALL_TOPICS, TopicSpec
 

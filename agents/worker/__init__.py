@@ -1,0 +1,30 @@
+"""The worker: the Faust app, the listing hot path and the services beside it.
+
+The scan service consumes listings in batches with aiokafka inside the Faust
+app; the outcome agents apply enforcement outcomes to seller reputation; the
+followers keep the compacted state topics in memory; observability serves
+metrics, probes and the seller view. Background rounds are contained by
+:class:`BackgroundErrors`.
+"""
+
+from agents.worker.app import create_app
+from agents.worker.scan import ListingScanService
+from agents.worker.outcomes import register_outcome_agents
+from agents.worker.followers import CompactedTopicFollower
+from agents.worker.sellers import SellerStateService, link_outputs, seller_followers
+from agents.worker.observability import ObservabilityServer
+from agents.worker.background import BackgroundErrors
+from agents.worker.metrics import Metrics
+
+__all__ = [
+    "BackgroundErrors",
+    "CompactedTopicFollower",
+    "ListingScanService",
+    "Metrics",
+    "ObservabilityServer",
+    "SellerStateService",
+    "create_app",
+    "link_outputs",
+    "register_outcome_agents",
+    "seller_followers",
+]

@@ -3,7 +3,7 @@
 Outcomes arrive keyed by listing id; the first agent validates them and
 re-keys them by seller (``counterscan.outcomes-by-seller``), so every outcome
 of one seller passes through one partition and one worker. The second agent
-folds them into the ``seller_reputation`` table, whose changelog is the
+applies them to the ``seller_reputation`` table, whose changelog is the
 compacted ``sellers.reputation`` topic that every worker's scanner follows.
 
 The same agent applies the repeat-infringer policy: when an outcome makes the
@@ -25,7 +25,7 @@ import orjson
 
 from pipeline import topics
 from pipeline.records import deadletter_record, iso
-from pipeline.sellers.feedback import fold_seller_outcome
+from pipeline.sellers.feedback import apply_seller_outcome
 from pipeline.sellers.outcomes import parse_outcome
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.state import SellerState
@@ -84,20 +84,20 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
             await by_seller.send(key=record.seller_id.encode(), value=event.value)
 
     @app.agent(by_seller, name="seller-reputation")
-    async def fold(stream: faust.StreamT) -> None:
+    async def apply(stream: faust.StreamT) -> None:
         await sellers_known()
         async for event in stream.events():
             record = parse_outcome(event.value)
             if isinstance(record, Rejection):  # validated upstream; a foreign producer is not trusted
                 continue
-            folded = fold_seller_outcome(table.get(event.key), record, sellers.strikes or {}, sellers.networks,
+            applied = apply_seller_outcome(table.get(event.key), record, sellers.strikes or {}, sellers.networks,
                                          datetime.now(timezone.utc), policy, settings.rules_version)
-            if folded.value is None:  # delivered twice: counted already
+            if applied.value is None:  # delivered twice: counted already
                 continue
-            if folded.recommendation is not None:
+            if applied.recommendation is not None:
                 log.warning("seller %s is a repeat infringer (%s): %s", record.seller_id,
-                            folded.recommendation["scope"], "; ".join(folded.recommendation["reasons"]))
-                await suspects.send(key=event.key, value=orjson.dumps(folded.recommendation))
-            table[event.key] = folded.value
+                            applied.recommendation["scope"], "; ".join(applied.recommendation["reasons"]))
+                await suspects.send(key=event.key, value=orjson.dumps(applied.recommendation))
+            table[event.key] = applied.value
 
     return table

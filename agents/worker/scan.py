@@ -49,7 +49,7 @@ from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
 from pipeline.records import deadletter_record, iso
 from pipeline.scanner import BatchResult, Scanner
-from pipeline.sellers.networks.graph import Link
+from pipeline.sellers.networks.types import Link
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
 from pipeline.types import OutputRecord, Rejection
@@ -101,7 +101,7 @@ class ListingScanService(Service):
         self.profiles = ProfileBook()
         self.sellers = SellerState()  # reputation and networks, from sellers.reputation and sellers.links
         self.reputation = self.sellers.reputation
-        self.scanner = Scanner(settings, self.profiles.catalog, reputation=self.reputation,
+        self.scanner = Scanner(settings.scoring, self.profiles.catalog, reputation=self.reputation,
                                networks=self.sellers.networks)
         self.unsent_links: list[Link] = []  # learned, but their batch was refused: sent with the next one
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))

@@ -23,7 +23,7 @@ from agents.worker.followers import CompactedTopicFollower
 from pipeline import topics
 from pipeline.records import deadletter_record, iso
 from pipeline.sellers.networks.changelog import link_record
-from pipeline.sellers.networks.graph import Link
+from pipeline.sellers.networks.types import Link
 from pipeline.sellers.state import SellerState
 from pipeline.types import OutputRecord, Rejection
 

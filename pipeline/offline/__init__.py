@@ -1,0 +1,33 @@
+"""Offline work on files, through the stream's own code path: scoring, evaluation, training.
+
+What a listing gets offline is what it gets in the stream with the same
+profiles and reputation; evaluation measures precision and recall against
+labels, training fits the model, the simulation replays enforcement feedback,
+and reconciliation accounts for every listing of a run.
+"""
+
+from pipeline.offline.scoring import StateFileError, offline_scanner, read_lines, score_records, write_outputs
+from pipeline.offline.evaluation import cohort_recall, evaluate, format_evaluation, format_network_comparison, network_comparison
+from pipeline.offline.simulation import EnforcementSimulator, score_with_feedback
+from pipeline.offline.training import TrainingSet, fit, model_document, train
+from pipeline.offline.reconciliation import Reconciliation
+
+__all__ = [
+    "EnforcementSimulator",
+    "Reconciliation",
+    "StateFileError",
+    "TrainingSet",
+    "cohort_recall",
+    "evaluate",
+    "fit",
+    "format_evaluation",
+    "format_network_comparison",
+    "model_document",
+    "network_comparison",
+    "offline_scanner",
+    "read_lines",
+    "score_records",
+    "score_with_feedback",
+    "train",
+    "write_outputs",
+]

@@ -98,7 +98,7 @@ def _decisions(scanner: Scanner, batch: list[InputRecord]) -> Iterator[OutputRec
 def offline_scanner(settings: Settings, brands: Path | None = None, reputation: Path | None = None) -> Scanner:
     catalog = load_profiles(brands).catalog if brands else None
     networks = SellerNetworks()
-    return Scanner(settings, catalog, reputation=load_reputation(reputation, networks) if reputation else None,
+    return Scanner(settings.scoring, catalog, reputation=load_reputation(reputation, networks) if reputation else None,
                    networks=networks)
 
 

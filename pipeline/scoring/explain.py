@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.scoring.signals import SIGNALS
-from pipeline.sellers.networks.graph import NetworkLookup
+from pipeline.sellers.networks.types import NetworkLookup
 
 NETWORK_SIGNAL = "network_confirmed_takedowns"
 

@@ -17,7 +17,8 @@ import numpy as np
 from pipeline.brands.catalog import BrandCatalog, BrandMatch
 from pipeline.brands.images import MATCH_RADIUS, NO_MATCH
 from pipeline.intake.normalize import NormalizedListing
-from pipeline.sellers.networks.graph import Link, NetworkLookup, PreparedBatch, SellerNetworks
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.networks.types import Link, NetworkLookup, PreparedBatch
 from pipeline.sellers.reputation import ReputationBook
 from pipeline.text.batch import TextBatch
 from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary

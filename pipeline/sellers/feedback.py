@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from pipeline.intake.validation import parse_timestamp
 from pipeline.sellers.networks.graph import SellerNetworks
-from pipeline.sellers.outcomes import OutcomeRecord, fold_outcome
+from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome
 from pipeline.sellers.recommendations import recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import RECENT_IDS, Outcome, SellerReputation
@@ -31,7 +31,7 @@ RECOMMENDED = "recommendation_id"
 NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 
 
-class Folded(NamedTuple):
+class Applied(NamedTuple):
     value: dict[str, Any] | None  # the seller's new record; None if the outcome was already counted
     recommendation: dict[str, Any] | None  # a new finding to publish
 
@@ -56,18 +56,18 @@ def strike_outcomes(seller_id: str, strikes: Iterable[Mapping[str, Any]]) -> tup
                                s.get("outcome_id")) for s in strikes)
 
 
-def fold_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecord,
+def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecord,
                         linked_strikes: Mapping[str, Sequence[OutcomeRecord]], networks: SellerNetworks, now: datetime,
-                        policy: RepeatInfringerPolicy, rules_version: str) -> Folded:
-    """Fold ``record`` into its seller's ``current`` record and judge the seller and its network.
+                        policy: RepeatInfringerPolicy, rules_version: str) -> Applied:
+    """Apply ``record`` to its seller's ``current`` record and judge the seller and its network.
 
     ``linked_strikes`` holds the strikes of other sellers (from their reputation records),
     ``networks`` says who is linked. ``now``
     is the judging time; an outcome decided later than it (clock skew) counts as of its own time."""
     before = SellerReputation.from_dict(current) if current else None
-    updated = fold_outcome(before, record)
+    updated = apply_outcome(before, record)
     if updated is before:  # a redelivered outcome
-        return Folded(None, None)
+        return Applied(None, None)
     value = {**(current or {}), **updated.to_dict()}
     value[STRIKES] = with_outcome((current or {}).get(STRIKES, ()), record)
     members = [m for m, _ in networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT) if m != record.seller_id]
@@ -76,6 +76,6 @@ def fold_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecord
     moment = max(now, parse_timestamp(record.decided_at))
     found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version)
     if found is None or found["recommendation_id"] == value.get(RECOMMENDED):
-        return Folded(value, None)
+        return Applied(value, None)
     value[RECOMMENDED] = found["recommendation_id"]
-    return Folded(value, found)
+    return Applied(value, found)

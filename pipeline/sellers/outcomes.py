@@ -1,4 +1,4 @@
-"""Enforcement outcomes read from ``enforcement.outcomes`` and folded into seller reputation."""
+"""Enforcement outcomes read from ``enforcement.outcomes`` and applied to seller reputation."""
 
 from __future__ import annotations
 
@@ -29,5 +29,5 @@ def parse_outcome(value: bytes | None) -> OutcomeRecord | Rejection:
                          decoded["decided_at"], decoded.get("outcome_id"))
 
 
-def fold_outcome(current: SellerReputation | None, record: OutcomeRecord) -> SellerReputation:
+def apply_outcome(current: SellerReputation | None, record: OutcomeRecord) -> SellerReputation:
     return (current or SellerReputation(record.seller_id)).apply(record.outcome, record.decided_at, record.outcome_id)

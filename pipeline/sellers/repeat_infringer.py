@@ -17,14 +17,14 @@ takedown) or from the compact confirmation times a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from pipeline.intake.validation import parse_timestamp
 from pipeline.sellers.outcomes import OutcomeRecord
-from pipeline.sellers.reputation import Outcome, SellerReputation
+from pipeline.sellers.reputation import Outcome
 from pipeline.settings import Settings
 
 
@@ -79,8 +79,3 @@ def assess(strike_times: Iterable[datetime | str], now: datetime, policy: Repeat
             break
     recent = tuple(t for t in times if now - t <= policy.window)
     return Verdict(len(recent) >= need, len(recent), since, recent)
-
-
-def assess_reputations(sellers: Sequence[SellerReputation], now: datetime, policy: RepeatInfringerPolicy) -> Verdict:
-    """A seller (one reputation) or a network (its members' reputations), from their confirmation times."""
-    return assess((t for seller in sellers for t in seller.confirmed_at), now, policy)

@@ -15,8 +15,9 @@ import orjson
 
 from pipeline.sellers.feedback import STRIKES, strike_outcomes
 from pipeline.sellers.networks.changelog import parse_link
-from pipeline.sellers.networks.graph import Link, PointKind, SellerNetworks
+from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.linklog import LinkLog
+from pipeline.sellers.networks.types import Link, PointKind
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
 from pipeline.types import Reason, Rejection

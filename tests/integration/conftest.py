@@ -7,15 +7,14 @@ both are stopped when the session ends, also after failures.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from agents.kafka.broker import LocalBroker, free_port
+from agents.kafka.broker import local_or_configured
 from agents.kafka.clients import create_topics, wait_for_group
-from agents.processes import first_exit
+from agents.processes import first_exit, free_port
 from agents.testing import running_worker
 from pipeline.settings import Settings
 
@@ -25,16 +24,8 @@ SESSION_GROUP = f"it-{uuid.uuid4().hex[:8]}"  # the scan group of the session's 
 
 @pytest.fixture(scope="session")
 def bootstrap() -> Iterator[str]:
-    external = os.environ.get("COUNTERSCAN_BOOTSTRAP_SERVERS")
-    if external:
-        yield external
-        return
-    broker = LocalBroker(Settings.load())
-    handle = broker.start()
-    try:
-        yield handle.bootstrap_servers
-    finally:
-        broker.stop()
+    with local_or_configured(Settings.load()) as cluster:
+        yield cluster.bootstrap
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from agents.kafka.broker import LocalBroker, broker_metadata
+from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics
+from agents.kafka.probe import broker_metadata
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.topics import ALL_TOPICS, BRAND_PROFILES, LISTINGS_RAW
 

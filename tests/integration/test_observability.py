@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
-from agents.kafka.broker import free_port
+from agents.processes import free_port
 from agents.testing import produce
 from pipeline import topics
 from pipeline.settings import PROJECT_ROOT

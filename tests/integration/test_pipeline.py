@@ -12,9 +12,9 @@ import orjson
 
 from agents.testing import produce, read_until
 from pipeline import topics
-from pipeline.scanner import Scanner, parse_output
+from pipeline.scanner import Scanner
 from pipeline.settings import Settings
-from pipeline.testing import listing, raw_records
+from pipeline.testing import listing, parse_output, raw_records
 
 OUTPUT_TOPICS = [topics.DECISIONS.name, topics.TAKEDOWN.name, topics.REVIEW.name, topics.DEADLETTER.name]
 TIME_FIELDS = ("decided_at", "issued_at", "requested_at", "failed_at")
@@ -58,7 +58,7 @@ def test_exact_records_come_out_for_valid_and_malformed_input(worker: str, run_i
     sent += [(v["listing_id"].encode(), orjson.dumps(v)) for v in valid[1:]]
     asyncio.run(produce(worker, topics.LISTINGS_RAW.name, sent))
 
-    expected = Scanner(Settings.load(env={})).process(raw_records(valid), datetime.now(timezone.utc))
+    expected = Scanner(Settings.load(env={}).scoring).process(raw_records(valid), datetime.now(timezone.utc))
     want = {(o.topic, o.key): comparable(parse_output(o)) for o in expected.outputs}
     bad_keys = {key for key, _, _ in malformed}
 

@@ -9,7 +9,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from agents.kafka.broker import free_port
+from agents.processes import free_port
 from agents.testing import running_worker
 
 

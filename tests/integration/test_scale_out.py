@@ -9,9 +9,8 @@ import subprocess
 import sys
 import uuid
 
-from agents.kafka.broker import free_port
 from agents.kafka.clients import wait_for_group
-from agents.processes import first_exit
+from agents.processes import first_exit, free_port
 from pipeline.settings import PROJECT_ROOT
 
 

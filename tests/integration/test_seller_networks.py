@@ -19,9 +19,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 import schemas
-from agents.kafka.broker import free_port
 from agents.kafka.clients import partition_ids, wait_for_group
-from agents.processes import first_exit
+from agents.processes import first_exit, free_port
 from agents.testing import produce, read_until, running_worker
 from benchmarks.stall import REFUSING_BYTES, accept_writes, refuse_writes
 from pipeline import topics

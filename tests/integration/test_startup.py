@@ -12,9 +12,9 @@ from pathlib import Path
 
 import orjson
 
-from agents.kafka.broker import LocalBroker, free_port
+from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics, wait_for_group
-from agents.processes import first_exit
+from agents.processes import first_exit, free_port
 from agents.testing import produce, read_until, running_worker
 from pipeline import topics
 from pipeline.settings import Settings

@@ -6,16 +6,16 @@ import pytest
 
 from pipeline import topics
 from pipeline.records import decision_id
-from pipeline.scanner import Scanner, parse_output
+from pipeline.scanner import Scanner
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import MALFORMED, ListingGenerator
-from pipeline.testing import listing, raw_records
+from pipeline.testing import listing, parse_output, raw_records
 from tests.pipeline.test_schemas import validator as schema_validator
 
 
 @pytest.fixture(scope="module")
 def scanner() -> Scanner:
-    return Scanner(Settings.load(env={}))
+    return Scanner(Settings.load(env={}).scoring)
 
 
 def outputs_by_topic(result):
@@ -152,7 +152,7 @@ def test_takedown_notice_carries_what_notice_and_action_rules_ask_for(scanner):
 def test_exchange_rates_come_from_configuration(tmp_path):
     rates = tmp_path / "rates.json"
     rates.write_text('{"rates": {"USD": 1.0, "XQZ": 2.0}}')
-    scanner = Scanner(Settings.load(env={}, exchange_rates_file=rates))
+    scanner = Scanner(Settings.load(env={}, exchange_rates_file=rates).scoring)
     grouped = outputs_by_topic(scanner.process(raw_records([
         listing(listing_id="q", title="Prada Galleria bag", **{"price.amount": 100.0, "price.currency": "XQZ"}),
         listing(listing_id="e", **{"price.currency": "EUR"}),

@@ -29,5 +29,22 @@ def test_bad_values_are_reported_by_name():
 
 
 def test_every_setting_has_help_and_env_name():
-    for name, env, _default, text in setting_help():
+    for name, env, _default, text, _section in setting_help():
         assert env == "COUNTERSCAN_" + name.upper() and text
+
+
+def test_env_gives_a_child_process_the_same_settings_and_refuses_unknown_names():
+    env = Settings.env(bootstrap_servers="127.0.0.1:1", lag_interval_s=0.5, state_dir=None)
+    assert env == {"COUNTERSCAN_BOOTSTRAP_SERVERS": "127.0.0.1:1", "COUNTERSCAN_LAG_INTERVAL_S": "0.5"}
+    assert Settings.load(env=env).lag_interval_s == 0.5
+    with pytest.raises(ValueError, match="no such settings"):
+        Settings.env(lag_interval=1)
+
+
+def test_every_setting_has_a_section_and_the_scoring_section_holds_no_connection_secret():
+    from pipeline.settings import SECTIONS
+
+    assert {section for *_, section in setting_help()} <= set(SECTIONS)
+    scoring = Settings.load(env={}, sasl_username="u", sasl_password="secret", security_protocol="SASL_SSL").scoring
+    assert "secret" not in repr(scoring) and not hasattr(scoring, "sasl_password")
+    assert scoring.takedown_threshold == Settings().takedown_threshold

@@ -4,18 +4,18 @@ Every link that changed a worker's :class:`pipeline.sellers.networks.graph.Selle
 is published to a compacted topic keyed by seller and point, so the topic
 holds each association once however often listings repeat it. Applying the
 records in any order rebuilds the same networks (see :mod:`pipeline.sellers.networks.graph`
-for the one exception, crowded points), without re-reading a single listing.
+for the one exception, crowded points), without re-reading a single listing;
+:meth:`pipeline.sellers.state.SellerState.apply_links` is what applies them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from pipeline.intake.validation import decode_object, validator
-from pipeline.sellers.networks.graph import Link, PointKind, SellerNetworks
+from pipeline.sellers.networks.types import Link, PointKind
 from pipeline.types import Rejection
 
 SCHEMA_VERSION = 1
@@ -43,20 +43,3 @@ def parse_link(value: bytes | None) -> Link | Rejection:
         return decoded
     return Link(decoded["seller_id"], decoded["point"], PointKind.parse(decoded["kind"]),
                 decoded.get("first_seen_at"))
-
-
-def apply_link_record(networks: SellerNetworks, key: bytes | None, value: bytes | None) -> bool | Rejection:
-    """Apply one changelog record; True if it changed the state. A tombstone changes nothing
-    (union-find cannot split a network), and a record that is not a link is returned as a
-    Rejection for the caller to report."""
-    if value is None:
-        return False
-    link = parse_link(value)
-    if isinstance(link, Rejection):
-        return link
-    return networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at)
-
-
-def apply_links(networks: SellerNetworks, links: Iterable[Link]) -> int:
-    """Apply already parsed links; how many changed the state."""
-    return sum(networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at) for link in links)

@@ -10,12 +10,11 @@ network has already done.
 
 Built for a million sellers and several million points in every worker's
 memory: nothing per entry is a Python object. Ids become 64-bit hashes in
-:class:`pipeline.sellers.networks.hashindex.HashIndex` maps; per-seller and per-point state are
-numpy columns (int32 parents, sizes, takedown counts), and seller ids are kept
-as bytes in one pool so a network can name its members. Each network root
-keeps its members' total confirmed takedowns and its two "worst" members (most
-takedowns, ties to the smaller id), so a listing's seller can always be shown
-another seller of the network, never itself.
+:class:`pipeline.sellers.networks.hashindex.HashIndex` maps; per-point state is
+numpy columns here, and per-seller state (union-find parents, sizes, takedown
+counts, ids, each root's aggregates) is the
+:class:`pipeline.sellers.networks.unionfind.SellerForest`. This module reads and
+writes them: which links join which sellers, and what a batch of listings reaches.
 
 Components do not depend on the order links arrive in, nor do the aggregates
 (sums and the worst members with a total order). One exception is deliberate:
@@ -31,86 +30,22 @@ changelog of :mod:`pipeline.sellers.networks.changelog` is what a worker rebuild
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import IntEnum
-from typing import NamedTuple
 
 import numpy as np
 
 from pipeline.sellers.networks.hashindex import MISSING, HashIndex, key_of, keys_of
+from pipeline.sellers.networks.types import (
+    Link,
+    NetworkLookup,
+    NetworkSummary,
+    PointKind,
+    PreparedBatch,
+    PreparedPoints,
+)
+from pipeline.sellers.networks.unionfind import GROWTH, NO_SELLER, SellerForest, resized
 
 IMAGE_SALT = 0x9E37_79B9_7F4A_7C15  # image points and contact points never share a key
-NO_SELLER = -1
-GROWTH = 1.5
-
-
-class PointKind(IntEnum):
-    """What two sellers share. Bit flags, so a network can record every kind linking it."""
-
-    CONTACT = 1
-    IMAGE = 2
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> PointKind:
-        return cls[text.upper()]
-
-
 _CONTACT, _IMAGE = PointKind.CONTACT.label, PointKind.IMAGE.label
-
-
-def point_key(point: str, kind: PointKind) -> int:
-    key = key_of(point)
-    return key ^ IMAGE_SALT if kind is PointKind.IMAGE else key
-
-
-class NetworkSummary(NamedTuple):
-    """One network as a reviewer reads it."""
-
-    size: int  # accounts in the network
-    confirmed_takedowns: int  # of all members together
-    worst_seller: str | None  # the member with the most confirmed takedowns (None if nobody has any)
-    worst_takedowns: int
-    kinds: tuple[str, ...]  # what links its members: "contact", "image"
-
-
-class NetworkLookup(NamedTuple):
-    """Row i answers for listing i; ``linked_seller`` and ``kind`` are None where nothing links."""
-
-    takedowns: np.ndarray  # int64: confirmed takedowns of the other accounts the listing's seller is linked to
-    accounts: np.ndarray  # int64: how many other accounts it is linked to
-    linked_seller: list[str | None]  # the linked account with the most confirmed takedowns
-    linked_takedowns: np.ndarray  # int64: that account's confirmed takedowns
-    kind: list[str | None]  # how the listing reaches that account: "contact" or "image"
-
-
-class Link(NamedTuple):
-    """A seller-to-point association that changed the state: what goes to the changelog."""
-
-    seller_id: str
-    point: str
-    kind: PointKind
-    first_seen_at: str | None
-
-
-class _Points(NamedTuple):
-    kind: PointKind
-    rows: np.ndarray  # listing row of each point
-    flat: list[str]
-    keys: np.ndarray
-    slots: np.ndarray  # as resolved when prepared; MISSING for points not known then
-
-
-class PreparedBatch(NamedTuple):
-    """A batch's sellers and points, hashed and resolved against the state at ``version``."""
-
-    seller_ids: Sequence[str]
-    seller_keys: np.ndarray
-    nodes: np.ndarray  # MISSING for sellers not known then
-    points: tuple[_Points, ...]
-    version: int
 
 
 class SellerNetworks:
@@ -131,19 +66,8 @@ class SellerNetworks:
         self.max_sellers_per_point = max_sellers_per_point
         self._seller_index = HashIndex(merge_at)
         self._point_index = HashIndex(merge_at)
-        self._sellers = 0
+        self._forest = SellerForest()  # per seller node
         self._points = 0
-        # per seller node; the aggregates (size, total, worst, second, kinds) are valid at roots
-        self._parent = np.empty(0, dtype=np.int32)
-        self._size = np.empty(0, dtype=np.int32)
-        self._next = np.empty(0, dtype=np.int32)  # circular list of each network's members
-        self._confirmed = np.empty(0, dtype=np.int32)
-        self._total = np.empty(0, dtype=np.int64)
-        self._worst = np.empty(0, dtype=np.int32)
-        self._second = np.empty(0, dtype=np.int32)
-        self._kinds = np.empty(0, dtype=np.uint8)
-        self._id_end = np.empty(0, dtype=np.int64)  # seller i's id is pool[id_end[i-1]:id_end[i]]
-        self._pool = bytearray()
         # per point
         self._owner = np.empty(0, dtype=np.int32)  # a seller node holding the point
         self._point_kind = np.empty(0, dtype=np.uint8)
@@ -154,7 +78,7 @@ class SellerNetworks:
 
     @property
     def sellers(self) -> int:
-        return self._sellers
+        return self._forest.count
 
     @property
     def points(self) -> int:
@@ -163,9 +87,8 @@ class SellerNetworks:
     @property
     def nbytes(self) -> int:
         """Bytes of all numpy arrays and the id pool (capacity, not just the used part)."""
-        arrays = (self._parent, self._size, self._next, self._confirmed, self._total, self._worst, self._second,
-                  self._kinds, self._id_end, self._owner, self._point_kind, self._point_sellers)
-        return (sum(a.nbytes for a in arrays) + len(self._pool) + self._seller_index.nbytes
+        arrays = (self._owner, self._point_kind, self._point_sellers)
+        return (self._forest.nbytes + sum(a.nbytes for a in arrays) + self._seller_index.nbytes
                 + self._point_index.nbytes)
 
     # --- writes ----------------------------------------------------------------------
@@ -205,7 +128,8 @@ class SellerNetworks:
             keys = keys_of(flat, total)
             if kind is PointKind.IMAGE:
                 keys ^= np.uint64(IMAGE_SALT)
-            parts.append(_Points(kind, np.repeat(np.arange(n), counts), flat, keys, self._point_index.get_batch(keys)))
+            parts.append(PreparedPoints(kind, np.repeat(np.arange(n), counts), flat, keys,
+                                        self._point_index.get_batch(keys)))
         return PreparedBatch(seller_ids, seller_keys, self._seller_index.get_batch(seller_keys), tuple(parts),
                              self._version)
 
@@ -222,7 +146,7 @@ class SellerNetworks:
         return links
 
     def _link_part(self, seller_ids: Sequence[str], seller_keys: np.ndarray, seller_nodes: np.ndarray,
-                   part: _Points, slots: np.ndarray, seen_at: str | Sequence[str | None] | None) -> list[Link]:
+                   part: PreparedPoints, slots: np.ndarray, seen_at: str | Sequence[str | None] | None) -> list[Link]:
         rows, point_keys, kind = part.rows, part.keys, part.kind
         nodes = seller_nodes[rows]
         fresh = slots == MISSING
@@ -238,8 +162,8 @@ class SellerNetworks:
             known = nodes[settled] != MISSING
             todo[settled[~known]] = True  # a new seller using a known point
             settled = settled[known]
-            owner_roots = self._find_many(self._owner[slots[settled]])
-            apart = (self._find_many(nodes[settled]) != owner_roots) & (
+            owner_roots = self._forest.find_many(self._owner[slots[settled]])
+            apart = (self._forest.find_many(nodes[settled]) != owner_roots) & (
                 self._point_sellers[slots[settled]] < self.max_sellers_per_point)
             todo[settled[apart]] = True
         done = np.flatnonzero(once)
@@ -270,36 +194,19 @@ class SellerNetworks:
         start = self._points
         end = start + keys.size
         if end > self._owner.size:
-            capacity = max(1024, int(end * GROWTH))
-            self._owner = _resized(self._owner, capacity)
-            self._point_kind = _resized(self._point_kind, capacity)
-            self._point_sellers = _resized(self._point_sellers, capacity)
+            self._grow_points(max(1024, int(end * GROWTH)))
         self._owner[start:end] = owners
         self._point_kind[start:end] = int(kind)
         self._point_sellers[start:end] = 1
         self._points = end
         self._point_index.put_new(keys, np.arange(start, end, dtype=np.int32))
-        roots = self._find_many(owners)
-        self._kinds[roots] |= np.uint8(int(kind))
+        roots = self._forest.find_many(owners)
+        self._forest.kinds[roots] |= np.uint8(int(kind))
 
     def _add_sellers(self, seller_ids: list[str], keys: np.ndarray) -> np.ndarray:
         """Sellers known to be absent, each alone in its own network; their node numbers."""
         self._version += 1
-        start = self._sellers
-        end = start + len(seller_ids)
-        if end > self._parent.size:
-            self._grow_sellers(end)
-        nodes = np.arange(start, end, dtype=np.int32)
-        self._parent[start:end] = self._next[start:end] = nodes
-        self._size[start:end] = 1
-        self._confirmed[start:end] = 0
-        self._total[start:end] = 0
-        self._worst[start:end] = self._second[start:end] = NO_SELLER
-        self._kinds[start:end] = 0
-        encoded = [s.encode() for s in seller_ids]
-        self._id_end[start:end] = len(self._pool) + np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)))
-        self._pool += b"".join(encoded)
-        self._sellers = end
+        nodes = self._forest.add(seller_ids)
         self._seller_index.put_new(keys, nodes)
         return nodes
 
@@ -312,16 +219,7 @@ class SellerNetworks:
             if count == 0:
                 return
             node = self._new_seller(seller_id, key)
-        before = int(self._confirmed[node])
-        if count == before:
-            return
-        self._confirmed[node] = count
-        root = self._find(node)
-        self._total[root] += count - before
-        if count > before:
-            self._top_two(root, (int(self._worst[root]), int(self._second[root]), node))
-        elif node in (int(self._worst[root]), int(self._second[root])):
-            self._top_two(root, self._member_nodes(root))
+        self._forest.set_confirmed(node, count)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -343,7 +241,8 @@ class SellerNetworks:
         linked_takedowns = np.zeros(n, dtype=np.int64)
         linked: list[str | None] = [None] * n
         kinds: list[str | None] = [None] * n
-        if not self._sellers or not n:
+        forest = self._forest
+        if not forest.count or not n:
             return NetworkLookup(takedowns, accounts, linked, linked_takedowns, kinds)
         if batch.version != self._version:
             batch = batch._replace(nodes=self._seller_index.get_batch(batch.seller_keys), points=tuple(
@@ -355,52 +254,27 @@ class SellerNetworks:
         reached = np.concatenate([own[known], point_nodes])
         if not rows.size:
             return NetworkLookup(takedowns, accounts, linked, linked_takedowns, kinds)
-        roots = self._find_many(reached)
+        roots = forest.find_many(reached)
         pairs = np.unique((rows.astype(np.int64) << 32) | roots.astype(np.int64))
         pair_rows, pair_roots = pairs >> 32, (pairs & 0xFFFF_FFFF).astype(np.int32)
-        np.add.at(takedowns, pair_rows, self._total[pair_roots])
-        np.add.at(accounts, pair_rows, self._size[pair_roots])
-        takedowns[known] -= self._confirmed[own[known]]
+        np.add.at(takedowns, pair_rows, forest.total[pair_roots])
+        np.add.at(accounts, pair_rows, forest.size[pair_roots])
+        takedowns[known] -= forest.confirmed[own[known]]
         accounts[known] -= 1
-        chosen_rows, chosen, chosen_roots = self._worst_others(pair_rows, pair_roots, own)
+        chosen_rows, chosen, chosen_roots = forest.worst_others(pair_rows, pair_roots, own)
         if chosen.size:
             masks = self._kinds_reaching(chosen_rows, chosen_roots, point_rows, roots[known.size:], point_kinds)
-            linked_takedowns[chosen_rows] = self._confirmed[chosen]
+            linked_takedowns[chosen_rows] = forest.confirmed[chosen]
             for row, node, mask in zip(chosen_rows.tolist(), chosen.tolist(), masks.tolist()):
-                linked[row] = self._seller_id(node)
+                linked[row] = forest.seller_id(node)
                 kinds[row] = _CONTACT if mask & PointKind.CONTACT else _IMAGE
         return NetworkLookup(takedowns, accounts, linked, linked_takedowns, kinds)
-
-    def _worst_others(self, pair_rows: np.ndarray, pair_roots: np.ndarray,
-                      own: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row, the account with the most confirmed takedowns among the networks it reaches,
-        never the row's own seller (ties go to the smaller id): (rows, nodes, their roots)."""
-        worst = self._worst[pair_roots]
-        candidate = np.where(worst == own[pair_rows], self._second[pair_roots], worst)
-        valid = candidate != NO_SELLER
-        rows, nodes, roots = pair_rows[valid], candidate[valid], pair_roots[valid]
-        if not rows.size:
-            return rows, nodes, roots
-        confirmed = self._confirmed[nodes]
-        order = np.lexsort((-confirmed, rows))
-        rows, nodes, roots, confirmed = rows[order], nodes[order], roots[order], confirmed[order]
-        first = np.ones(rows.size, dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        tied = np.zeros(rows.size, dtype=bool)
-        tied[:-1] = (rows[1:] == rows[:-1]) & (confirmed[1:] == confirmed[:-1])
-        for at in np.flatnonzero(first & tied).tolist():  # rare: equal records in two networks
-            end = at
-            while end + 1 < rows.size and rows[end + 1] == rows[at] and confirmed[end + 1] == confirmed[at]:
-                end += 1
-            best = at + min(range(end - at + 1), key=lambda k: self._seller_id(int(nodes[at + k])))
-            nodes[at], roots[at] = nodes[best], roots[best]
-        return rows[first], nodes[first], roots[first]
 
     def _kinds_reaching(self, rows: np.ndarray, roots: np.ndarray, point_rows: np.ndarray,
                         point_roots: np.ndarray, point_kinds: np.ndarray) -> np.ndarray:
         """For each (row, root): the kinds of the row's own points in that network; where it has
         none there (its seller is a member), the kinds that link the network."""
-        masks = self._kinds[roots].astype(np.uint8)
+        masks = self._forest.kinds[roots].astype(np.uint8)
         if not point_rows.size:
             return masks
         keys = (point_rows.astype(np.int64) << 32) | point_roots.astype(np.int64)
@@ -418,13 +292,14 @@ class SellerNetworks:
         node = self._seller_index.get(key_of(seller_id))
         if node == MISSING:
             return None
-        root = self._find(node)
-        worst = int(self._worst[root])
-        mask = int(self._kinds[root])
+        forest = self._forest
+        root = forest.find(node)
+        worst = int(forest.worst[root])
+        mask = int(forest.kinds[root])
         return NetworkSummary(
-            int(self._size[root]), int(self._total[root]),
-            None if worst == NO_SELLER else self._seller_id(worst),
-            0 if worst == NO_SELLER else int(self._confirmed[worst]),
+            int(forest.size[root]), int(forest.total[root]),
+            None if worst == NO_SELLER else forest.seller_id(worst),
+            0 if worst == NO_SELLER else int(forest.confirmed[worst]),
             tuple(k.label for k in PointKind if mask & k),
         )
 
@@ -438,13 +313,14 @@ class SellerNetworks:
         node = self._seller_index.get(key_of(seller_id))
         if node == MISSING:
             return []
-        nodes = self._member_nodes(self._find(node))
-        ranked = sorted(nodes, key=self._rank)[:limit]
-        return [(self._seller_id(m), int(self._confirmed[m])) for m in ranked]
+        forest = self._forest
+        nodes = forest.member_nodes(forest.find(node))
+        ranked = sorted(nodes, key=forest.rank)[:limit]
+        return [(forest.seller_id(m), int(forest.confirmed[m])) for m in ranked]
 
     def same_network(self, a: str, b: str) -> bool:
         na, nb = self._seller_index.get(key_of(a)), self._seller_index.get(key_of(b))
-        return na != MISSING and nb != MISSING and self._find(na) == self._find(nb)
+        return na != MISSING and nb != MISSING and self._forest.find(na) == self._forest.find(nb)
 
     def merge_pending(self) -> None:
         """Fold recently added keys into the main sorted arrays (done on its own as they grow)."""
@@ -453,7 +329,7 @@ class SellerNetworks:
 
     # --- internals -------------------------------------------------------------------
 
-    def _reached(self, parts: tuple[_Points, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _reached(self, parts: tuple[PreparedPoints, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, seller node, kind) for every listing point the state knows and that still links."""
         rows, nodes, kinds = [], [], []
         for part in parts:
@@ -467,88 +343,29 @@ class SellerNetworks:
             return np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.uint8)
         return np.concatenate(rows), np.concatenate(nodes), np.concatenate(kinds)
 
-    def _rank(self, node: int) -> tuple[int, str]:
-        return -int(self._confirmed[node]), self._seller_id(node)
-
-    def _top_two(self, root: int, nodes: Sequence[int]) -> None:
-        ranked = sorted({m for m in nodes if m != NO_SELLER and self._confirmed[m] > 0}, key=self._rank)
-        self._worst[root] = ranked[0] if ranked else NO_SELLER
-        self._second[root] = ranked[1] if len(ranked) > 1 else NO_SELLER
-
-    def _link_one(self, seller_id: str, seller_key: int, point_key_: int, kind: PointKind) -> bool:
+    def _link_one(self, seller_id: str, seller_key: int, point_key: int, kind: PointKind) -> bool:
+        forest = self._forest
         node = self._seller_index.get(seller_key)
         if node == MISSING:
             node = self._new_seller(seller_id, seller_key)
-        slot = self._point_index.get(point_key_)
+        slot = self._point_index.get(point_key)
         if slot == MISSING:
-            self._new_point(point_key_, node, kind)
-            root = self._find(node)
-            self._kinds[root] |= int(kind)
+            self._new_point(point_key, node, kind)
+            root = forest.find(node)
+            forest.kinds[root] |= int(kind)
             return True
         if self._point_sellers[slot] >= self.max_sellers_per_point:
             return False
-        a, b = self._find(node), self._find(int(self._owner[slot]))
+        a, b = forest.find(node), forest.find(int(self._owner[slot]))
         if a == b:
             return False
         self._point_sellers[slot] += 1
-        self._union(a, b, int(kind))
+        forest.union(a, b, int(kind))
         return True
-
-    def _union(self, a: int, b: int, kind: int) -> None:
-        if self._size[a] < self._size[b]:
-            a, b = b, a
-        self._parent[b] = a
-        self._size[a] += self._size[b]
-        self._total[a] += self._total[b]
-        self._kinds[a] |= self._kinds[b] | kind
-        self._next[a], self._next[b] = self._next[b], self._next[a]  # splice the member rings
-        self._top_two(a, (int(self._worst[a]), int(self._second[a]), int(self._worst[b]), int(self._second[b])))
-
-    def _find(self, node: int) -> int:
-        parent = self._parent
-        root = node
-        while parent[root] != root:
-            root = int(parent[root])
-        while parent[node] != root:  # path compression
-            parent[node], node = root, int(parent[node])
-        return root
-
-    def _find_many(self, nodes: np.ndarray) -> np.ndarray:
-        parent = self._parent
-        roots = parent[nodes]
-        while True:
-            up = parent[roots]
-            if np.array_equal(up, roots):
-                break
-            roots = up
-        parent[nodes] = roots  # compress what was walked
-        return roots
-
-    def _member_nodes(self, root: int) -> list[int]:
-        members, node = [root], int(self._next[root])
-        while node != root:
-            members.append(node)
-            node = int(self._next[node])
-        return members
-
-    def _seller_id(self, node: int) -> str:
-        start = int(self._id_end[node - 1]) if node else 0
-        return self._pool[start:int(self._id_end[node])].decode()
 
     def _new_seller(self, seller_id: str, key: int) -> int:
         self._version += 1
-        node = self._sellers
-        if node == self._parent.size:
-            self._grow_sellers()
-        self._parent[node] = self._next[node] = node
-        self._size[node] = 1
-        self._confirmed[node] = 0
-        self._total[node] = 0
-        self._worst[node] = self._second[node] = NO_SELLER
-        self._kinds[node] = 0
-        self._pool += seller_id.encode()
-        self._id_end[node] = len(self._pool)
-        self._sellers += 1
+        node = self._forest.add_one(seller_id)
         self._seller_index.put(key, node)
         return node
 
@@ -556,23 +373,14 @@ class SellerNetworks:
         self._version += 1
         slot = self._points
         if slot == self._owner.size:
-            capacity = max(1024, int(slot * GROWTH))
-            self._owner = _resized(self._owner, capacity)
-            self._point_kind = _resized(self._point_kind, capacity)
-            self._point_sellers = _resized(self._point_sellers, capacity)
+            self._grow_points(max(1024, int(slot * GROWTH)))
         self._owner[slot] = owner
         self._point_kind[slot] = int(kind)
         self._point_sellers[slot] = 1
         self._points += 1
         self._point_index.put(key, slot)
 
-    def _grow_sellers(self, needed: int = 0) -> None:
-        capacity = max(1024, int(max(self._parent.size, needed) * GROWTH))
-        for name in ("_parent", "_size", "_next", "_confirmed", "_total", "_worst", "_second", "_kinds", "_id_end"):
-            setattr(self, name, _resized(getattr(self, name), capacity))
-
-
-def _resized(array: np.ndarray, capacity: int) -> np.ndarray:
-    grown = np.zeros(capacity, dtype=array.dtype)
-    grown[:array.size] = array
-    return grown
+    def _grow_points(self, capacity: int) -> None:
+        self._owner = resized(self._owner, capacity)
+        self._point_kind = resized(self._point_kind, capacity)
+        self._point_sellers = resized(self._point_sellers, capacity)

@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pipeline.sellers.networks.graph import Link, PointKind
 from pipeline.sellers.networks.hashindex import keys_of
+from pipeline.sellers.networks.types import Link, PointKind
 
 PREFIX_CHARS = 12
 SCAN_PER_SELLER = 4  # up to this many sellers, reading the links compares once per seller

@@ -4,8 +4,8 @@ import ssl
 import pytest
 from aiokafka import errors
 
-from agents.kafka.broker import refusal
 from agents.kafka.clients import client_security, faust_credentials
+from agents.kafka.probe import refusal
 from pipeline.settings import Settings
 
 

@@ -15,7 +15,7 @@ def test_the_scanner_reads_aiokafka_records_as_they_come() -> None:
     built = raw_records([listing(listing_id="L-1"), listing(listing_id="L-2", title="Gucci replica bag"), b"{oops"])
     consumed = [ConsumerRecord(r.topic, r.partition, r.offset, 1_700_000_000_000, 0, r.key, r.value, None,
                                len(r.key or b""), len(r.value or b""), []) for r in built]
-    expected = Scanner(Settings.load()).process(built, now=NOW)
-    result = Scanner(Settings.load()).process(consumed, now=NOW)
+    expected = Scanner(Settings.load().scoring).process(built, now=NOW)
+    result = Scanner(Settings.load().scoring).process(consumed, now=NOW)
     assert result.outputs == expected.outputs
     assert (result.decisions, result.deadletters) == (2, 1)

@@ -7,7 +7,7 @@ from aiokafka import ConsumerRecord
 from agents.worker.background import BackgroundErrors
 from agents.worker.sellers import ORIGIN_HEADER, link_outputs, seller_followers
 from pipeline import topics
-from pipeline.sellers.networks.graph import Link, PointKind
+from pipeline.sellers.networks.types import Link, PointKind
 from pipeline.sellers.state import SellerState
 
 POINT = "a" * 64

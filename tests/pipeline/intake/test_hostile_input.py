@@ -15,7 +15,7 @@ from pipeline.settings import Settings
 from pipeline.testing import listing, raw_records
 from pipeline.types import Reason, Rejection
 
-SCANNER = Scanner(Settings.load(env={}))
+SCANNER = Scanner(Settings.load(env={}).scoring)
 REASONS = {r.value for r in Reason}
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),

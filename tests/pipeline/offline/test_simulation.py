@@ -47,7 +47,7 @@ def test_a_run_without_networks_keeps_outcomes_out_of_them():
 def test_new_accounts_of_known_networks_are_found_and_flagged_with_feedback(tmp_path: Path):
     items = ListingGenerator(seed=8).take(12000)
     truth = {t["listing_id"]: t for t in map(orjson.loads, map(label_line, items))}
-    scanner = Scanner(Settings.load(env={}))
+    scanner = Scanner(Settings.load(env={}).scoring)
     simulator = EnforcementSimulator(truth, scanner.reputation, scanner.networks)
     run = score_with_feedback(scanner, raw_records([i.value for i in items]), simulator)
     assert run.outcomes["confirmed"] > 100

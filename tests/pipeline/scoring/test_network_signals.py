@@ -5,12 +5,13 @@ from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
 from pipeline.intake.normalize import normalize
 from pipeline.intake.validation import decode_listing
-from pipeline.scanner import Scanner, parse_output
+from pipeline.scanner import Scanner
 from pipeline.scoring.signals import SIGNALS
-from pipeline.sellers.networks.graph import PointKind, SellerNetworks
+from pipeline.sellers.networks.graph import SellerNetworks
+from pipeline.sellers.networks.types import PointKind
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
 from pipeline.settings import Settings
-from pipeline.testing import listing, raw_records
+from pipeline.testing import listing, parse_output, raw_records
 
 NETWORK = [s.name for s in SIGNALS].index("network_confirmed_takedowns")
 
@@ -34,7 +35,7 @@ def new_account_listing(listing_id: str, contacts: list[str], **extra) -> dict:
 @pytest.fixture()
 def scanner() -> Scanner:
     book, networks = infringer_state()
-    return Scanner(Settings.load(env={}), reputation=book, networks=networks)
+    return Scanner(Settings.load(env={}).scoring, reputation=book, networks=networks)
 
 
 def only_decisions(result) -> dict[str, dict]:
@@ -58,7 +59,7 @@ def test_the_explanation_names_the_linking_account():
     import numpy as np
 
     from pipeline.scoring.explain import explain_batch
-    from pipeline.sellers.networks.graph import NetworkLookup
+    from pipeline.sellers.networks.types import NetworkLookup
 
     values = np.zeros((2, len(SIGNALS)))
     values[:, NETWORK] = [4, 2]
@@ -103,7 +104,7 @@ def test_scanner_learns_contact_links_from_what_it_scores(scanner):
 def test_images_link_sellers_only_when_they_match_a_known_counterfeit():
     catalog = BrandCatalog.load()
     known = f"{catalog.profiles['gucci'].counterfeit_phashes[0]:016x}"
-    scanner = Scanner(Settings.load(env={}), catalog=catalog)
+    scanner = Scanner(Settings.load(env={}).scoring, catalog=catalog)
     scanner.process(raw_records([
         listing(listing_id="L-1", image_phashes=[known], **{"seller.id": "copier-1"}),
         listing(listing_id="L-2", image_phashes=[known], **{"seller.id": "copier-2"}),

@@ -8,7 +8,7 @@ import jsonschema
 import orjson
 
 import schemas
-from pipeline.sellers.feedback import fold_seller_outcome
+from pipeline.sellers.feedback import apply_seller_outcome
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
@@ -26,7 +26,7 @@ def outcome(seller: str, listing: str, kind: Outcome = Outcome.CONFIRMED, day: i
 def fold_all(records: list[OutcomeRecord], networks: SellerNetworks, linked: dict | None = None):
     value, published = None, []
     for record in records:
-        folded = fold_seller_outcome(value, record, linked or {}, networks, NOW, POLICY, "rules-1")
+        folded = apply_seller_outcome(value, record, linked or {}, networks, NOW, POLICY, "rules-1")
         if folded.value is not None:
             value = folded.value
         if folded.recommendation is not None:

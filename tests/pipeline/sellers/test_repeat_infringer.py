@@ -8,9 +8,10 @@ import schemas
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.recommendations import recommend
-from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, assess, assess_reputations, strikes_from_outcomes
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, assess, strikes_from_outcomes
 from pipeline.sellers.reputation import Outcome, SellerReputation
 from pipeline.settings import Settings
+from pipeline.testing import assess_reputations
 
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)

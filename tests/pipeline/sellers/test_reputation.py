@@ -1,6 +1,6 @@
 import orjson
 
-from pipeline.sellers.outcomes import fold_outcome, parse_outcome
+from pipeline.sellers.outcomes import apply_outcome, parse_outcome
 from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
 from pipeline.types import Rejection
 
@@ -16,14 +16,14 @@ def outcome(kind: str, outcome_id: str | None = "o1", **extra) -> bytes:
 def test_outcomes_fold_into_counts():
     reputation = None
     for index, kind in enumerate(["confirmed", "confirmed", "rejected", "counter_noticed", "reinstated"]):
-        reputation = fold_outcome(reputation, parse_outcome(outcome(kind, f"o{index}")))
+        reputation = apply_outcome(reputation, parse_outcome(outcome(kind, f"o{index}")))
     assert (reputation.confirmed, reputation.rejected, reputation.counter_noticed, reputation.reinstated) == (2, 1, 1, 1)
     assert reputation.confirmed_takedowns == 1  # a reinstatement undoes a confirmation
 
 
 def test_a_redelivered_outcome_counts_once():
-    first = fold_outcome(None, parse_outcome(outcome("confirmed", "same")))
-    again = fold_outcome(first, parse_outcome(outcome("confirmed", "same")))
+    first = apply_outcome(None, parse_outcome(outcome("confirmed", "same")))
+    again = apply_outcome(first, parse_outcome(outcome("confirmed", "same")))
     assert again.confirmed == 1
 
 

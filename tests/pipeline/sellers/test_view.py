@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 
 from pipeline.sellers.networks.changelog import link_record
-from pipeline.sellers.networks.graph import Link, PointKind
 from pipeline.sellers.networks.linklog import LinkLog
+from pipeline.sellers.networks.types import Link, PointKind
 from pipeline.sellers.reputation import SellerReputation
 from pipeline.sellers.state import SellerState
 from pipeline.sellers.view import format_seller_view, seller_view

@@ -19,7 +19,7 @@ from pipeline.text.fold import MAX_MARK_RUN, fold, plain
 from pipeline.types import InputRecord
 
 SETTINGS = Settings.load(env={})
-SCANNER = Scanner(SETTINGS)
+SCANNER = Scanner(SETTINGS.scoring)
 # (title chars, description chars, expected outcome)
 SIZES = [
     (64, 512, "decision"),

@@ -6,10 +6,22 @@ import orjson
 import pytest
 
 import schemas
-from pipeline.sellers.networks.changelog import apply_link_record, link_record, parse_link
-from pipeline.sellers.networks.graph import PointKind, SellerNetworks
+from pipeline.sellers.networks.changelog import link_record, parse_link
+from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.hashindex import HashIndex
+from pipeline.sellers.networks.types import PointKind
 from pipeline.types import Rejection
+
+
+def apply_link_record(networks: SellerNetworks, key: bytes | None, value: bytes | None) -> bool | Rejection:
+    """One changelog record applied on its own; True if it changed the state. A tombstone changes
+    nothing (union-find cannot split a network); a record that is not a link comes back as a Rejection."""
+    if value is None:
+        return False
+    link = parse_link(value)
+    if isinstance(link, Rejection):
+        return link
+    return networks.link(link.seller_id, [link.point], link.kind, link.first_seen_at)
 
 
 def test_hash_index_finds_pending_and_merged_keys_and_replaces_values():
