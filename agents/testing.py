@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.kafka.clients import producer, reader
+from agents.kafka.clients import partition_ids, producer, reader
 from agents.processes import spawned, worker_command
+from pipeline import topics
 from pipeline.settings import Settings
 
 
@@ -52,5 +54,18 @@ async def read_until(bootstrap: str, topics: list[str], done: Callable[[list[tup
             for tp, messages in batches.items():
                 seen.extend((tp.topic, m.key, orjson.loads(m.value)) for m in messages if m.value is not None)
         return seen
+    finally:
+        await consumer.stop()
+
+
+async def start_group_at_end(bootstrap: str, group: str, topic: str = topics.LISTINGS_RAW.name) -> None:
+    """Commit the end of ``topic`` for a new group, so its worker reads nothing written before
+    (the session's broker holds every earlier test's listings)."""
+    partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()

@@ -11,28 +11,15 @@ import asyncio
 import uuid
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError
 
-from agents.kafka.clients import partition_ids
-from agents.testing import produce, read_until
+from agents.testing import produce, read_until, start_group_at_end
 from agents.worker.metrics import Metrics
 from agents.worker.scan import ListingScanService
 from pipeline import topics
 from pipeline.settings import Settings
 from pipeline.testing import listing
-
-
-async def start_at_end(bootstrap: str, group: str, topic: str) -> None:
-    """Commit the group at the topic's end: it scans what comes next, not what other tests sent."""
-    partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
 
 
 def lag_errors(metrics: Metrics) -> float:
@@ -50,7 +37,7 @@ def test_the_worker_keeps_scanning_while_every_lag_reading_raises(topics_created
         raise IllegalStateError("Partition listings.raw-0 is not assigned")
 
     async def run() -> tuple[list, bool]:
-        await start_at_end(bootstrap, group, topics.LISTINGS_RAW.name)
+        await start_group_at_end(bootstrap, group)
         service = ListingScanService(settings, bootstrap, metrics)
         await service.start()
         try:

@@ -14,14 +14,13 @@ from pathlib import Path
 import jsonschema
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 import schemas
-from agents.kafka.clients import partition_ids, wait_for_group
+from agents.kafka.clients import wait_for_group
 from agents.processes import first_exit, free_port
-from agents.testing import produce, read_until, running_worker
+from agents.testing import produce, read_until, running_worker, start_group_at_end
 from benchmarks.stall import REFUSING_BYTES, accept_writes, refuse_writes
 from pipeline import topics
 from pipeline.testing import listing
@@ -202,21 +201,8 @@ def test_links_of_a_refused_batch_reach_sellers_links_once_it_accepts_writes(wor
     assert expected <= {k for _, k, _ in links}, "links of the refused batch never reached sellers.links"
 
 
-async def start_at_end(bootstrap: str, group: str) -> None:
-    """Commit the end of listings.raw for a new group, so its worker reads no listing written before."""
-    raw = topics.LISTINGS_RAW.name
-    partitions = [TopicPartition(raw, p) for p in await partition_ids(bootstrap, raw)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 def scan_worker(bootstrap: str, log_dir: Path, port: int, group: str):
-    asyncio.run(start_at_end(bootstrap, group))
+    asyncio.run(start_group_at_end(bootstrap, group))
     log_dir.mkdir()
     return running_worker(bootstrap, log_dir, port, scan_group_id=group, roles="scan", app_id=f"sn-{group}")
 
