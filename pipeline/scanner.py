@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class BatchResult:
+    """What one batch produced: its output records, and the counts the metrics and the seller changelog need."""
+
     outputs: list[OutputRecord] = field(default_factory=list)
     decisions: int = 0
     deadletters: int = 0
@@ -57,6 +59,11 @@ class BatchResult:
 
 
 class Scanner:
+    """Normalizes, scores and routes one batch of consumed records, with no I/O.
+
+    Owns the brand catalog, model, seller reputation and networks it scores with; every input
+    yields exactly one decision or dead letter, so the caller can commit once all are acknowledged."""
+
     def __init__(self, settings: ScoringSettings, catalog: BrandCatalog | None = None,
                  model: LogisticModel | None = None, reputation: ReputationBook | None = None,
                  networks: SellerNetworks | None = None) -> None:

@@ -20,6 +20,8 @@ def _config(**entries: str) -> Mapping[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
+    """A topic's name, partitions and configuration: defined once, created by ``counterscan topics create``."""
+
     name: str
     partitions: int
     key: str

@@ -19,6 +19,8 @@ from pipeline.types import InputRecord
 
 @dataclass(frozen=True, slots=True)
 class PartitionState:
+    """One partition of listings.raw as ``counterscan status`` shows it: end, committed offset and lag."""
+
     partition: int
     end: int
     committed: int | None

@@ -36,6 +36,8 @@ del GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR  # the default registry 
 
 
 class Metrics:
+    """Every metric one worker exports, in a registry of its own (so a test reads exactly one worker's)."""
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry

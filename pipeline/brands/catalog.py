@@ -31,12 +31,16 @@ _GAP = r"[\s.\-_·'/]{0,2}"  # spacing and punctuation dropped between letters
 
 @dataclass(frozen=True, slots=True)
 class AuthorizedSeller:
+    """A seller a brand has authorized on one marketplace: never taken down for that brand."""
+
     marketplace: str
     seller_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class BrandProfile:
+    """A protected brand: its names, rights holder, retail prices, authorized sellers, known-counterfeit images and thresholds."""
+
     brand_id: str
     display_name: str
     aliases: tuple[str, ...]
@@ -82,6 +86,8 @@ class BrandProfile:
 
 @dataclass(frozen=True, slots=True)
 class BrandMatch:
+    """A brand found in a listing's text, and whether only in a disguised spelling."""
+
     brand_id: str
     evidence: str  # "alias", "misspelling" or "keyword"
     obfuscated: bool

@@ -20,6 +20,8 @@ NO_MATCH = 64
 
 
 class ImageIndex:
+    """Known-counterfeit image hashes of every brand, searched by Hamming distance a batch at a time."""
+
     def __init__(self, hashes: Sequence[int], owners: Sequence[int]) -> None:
         self.hashes = np.asarray(hashes, dtype=np.uint64)
         self.owners = np.asarray(owners, dtype=np.int64)

@@ -14,6 +14,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class Reconciliation:
+    """Accounts for every listing of a run: decided, dead-lettered, lost, or decided twice."""
+
     expected: set[str]
     decided: dict[str, dict[str, Any]] = field(default_factory=dict)
     deadlettered: dict[str, str] = field(default_factory=dict)

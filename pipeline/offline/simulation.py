@@ -74,6 +74,8 @@ class EnforcementSimulator:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRun:
+    """The outcome of scoring with simulated enforcement feedback."""
+
     decisions: list[dict[str, Any]]
     cohort: frozenset[str]  # first listings of new accounts of networks known when they were scored
     outcomes: Mapping[str, int]

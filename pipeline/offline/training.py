@@ -25,6 +25,8 @@ from pipeline.types import Rejection
 
 @dataclass(frozen=True, slots=True)
 class TrainingSet:
+    """Model inputs and labels to fit the weights on."""
+
     features: np.ndarray  # [n, k]
     labels: np.ndarray  # [n], 1.0 = counterfeit
 

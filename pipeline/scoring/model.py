@@ -23,6 +23,8 @@ MODEL_FILE = DATA_DIR / "model.json"
 
 @dataclass(frozen=True, slots=True)
 class LogisticModel:
+    """Weights over the signals' model inputs; versioned, since a decision names the model that made it."""
+
     version: str
     intercept: float
     weights: np.ndarray  # [k], in the order of SIGNALS

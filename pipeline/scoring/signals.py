@@ -33,6 +33,8 @@ HIGH_RISK_ORIGINS = frozenset({"CN", "HK", "TR"})
 
 @dataclass(frozen=True, slots=True)
 class SignalSpec:
+    """One signal: its name, unit and what a reviewer reads it as."""
+
     name: str
     unit: str
 
@@ -83,6 +85,9 @@ class _BrandColumns:
 
 
 class SignalExtractor:
+    """Extracts every signal of a batch of normalized listings as numpy columns, a batch at a time:
+    per-listing Python would cost more than the scoring math."""
+
     def __init__(self, catalog: BrandCatalog, reputation: ReputationBook | None = None,
                  networks: SellerNetworks | None = None) -> None:
         self.catalog = catalog

@@ -32,6 +32,8 @@ NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 
 
 class Applied(NamedTuple):
+    """A seller's new reputation record (None for an outcome counted already) and any recommendation it triggered."""
+
     value: dict[str, Any] | None  # the seller's new record; None if the outcome was already counted
     recommendation: dict[str, Any] | None  # a new finding to publish
 

@@ -14,6 +14,8 @@ _OUTCOME = validator("enforcement_outcome.v1.json")
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRecord:
+    """A valid record of ``enforcement.outcomes``."""
+
     listing_id: str
     seller_id: str
     outcome: Outcome

@@ -30,6 +30,8 @@ from pipeline.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class RepeatInfringerPolicy:
+    """How many confirmed takedowns within how many days make a seller, or its network, a repeat infringer."""
+
     strikes: int = 3
     window_days: int = 180
 
@@ -43,6 +45,8 @@ class RepeatInfringerPolicy:
 
 
 class Verdict(NamedTuple):
+    """The policy's judgement of one seller, with the evidence behind it."""
+
     repeat_infringer: bool  # at ``now``
     strikes: int  # strikes within the window ending at ``now``
     since: datetime | None  # when the policy was first met (the strike that completed a window), if ever

@@ -21,6 +21,8 @@ RECENT_IDS = 64
 
 
 class Outcome(StrEnum):
+    """What a takedown service or reviewer concluded about a listing."""
+
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     COUNTER_NOTICED = "counter_noticed"
@@ -29,6 +31,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SellerReputation:
+    """What enforcement outcomes say of one seller: counts by outcome, and the recent outcome ids that make a redelivery count once."""
+
     seller_id: str
     confirmed: int = 0
     rejected: int = 0

@@ -62,6 +62,8 @@ COUNTERFEIT_KINDS = {"blatant": 0.30, "obfuscated": 0.18, "quiet": 0.24, "keywor
 
 @dataclass(frozen=True, slots=True)
 class GeneratedListing:
+    """One generated record (possibly malformed) with its key, kind and ground-truth label."""
+
     listing_id: str
     label: str
     kind: str
@@ -96,6 +98,9 @@ def label_line(item: GeneratedListing) -> bytes:
 
 
 class ListingGenerator:
+    """A seeded stream of listings with ground truth, in the mix a marketplace sees; the same seed
+    gives the same listings, so runs and tests can be compared."""
+
     def __init__(self, seed: int = 1, catalog: BrandCatalog | None = None, mix: Mix = Mix(),
                  start: datetime | None = None, id_prefix: str | None = None,
                  counterfeit_sellers: int = 3000, counterfeit_networks: int = 150) -> None:
