@@ -1,4 +1,6 @@
-"""Worker processes started by the demo, the tests and the benchmarks, and always stopped."""
+"""Child processes, started and always stopped: the workers of the demo, the tests and the
+benchmarks (each with its own log, able to say why it exited), and the generic helpers any
+child needs (free ports, a parent-death signal, SIGTERM then SIGKILL)."""
 
 from __future__ import annotations
 

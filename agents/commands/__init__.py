@@ -2,8 +2,8 @@
 """
 
 from agents.commands.demo import format_report, run_demo
-from agents.commands.publish import publish
 from agents.commands.operations import format_status, group_status, replay
+from agents.commands.publish import publish
 from agents.commands.seller_query import read_seller_state
 from agents.commands.supervisor import supervise
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +23,6 @@ from pipeline.settings import Settings
 from pipeline.synthetic.generator import ListingGenerator
 
 STALL_TIMEOUT_S = 120.0
-
-
-@contextlib.contextmanager
-def cluster(settings: Settings) -> Iterator[tuple[str, str]]:
-    """(bootstrap servers, broker description) of :func:`local_or_configured`."""
-    with local_or_configured(settings) as found:
-        yield found.bootstrap, found.description
-
-
-def worker_env(settings: Settings, bootstrap: str) -> dict[str, str]:
-    return Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id)
 
 
 async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,
@@ -64,10 +51,12 @@ async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_
 
 def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, progress: bool = True) -> dict[str, Any]:
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, cluster(settings) as (bootstrap, broker):
+    with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, local_or_configured(settings) as cluster:
+        bootstrap = cluster.bootstrap
         asyncio.run(create_topics(bootstrap, settings.replication_factor))
         commands = [worker_command() for _ in range(worker_count)]
-        with spawned(commands, worker_env(settings, bootstrap), Path(scratch)) as procs:
+        env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id)
+        with spawned(commands, env, Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
                                        exited=lambda: first_exit(procs)))
             first_sent = time.monotonic()
@@ -83,7 +72,7 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
         processing_s=round(finished - first_sent, 2),
         throughput_per_s=round(len(sent) / max(finished - first_sent, 1e-9), 1),
         workers=worker_count,
-        broker=broker,
+        broker=cluster.description,
         quality={k: v for k, v in evaluate(reconciliation.decided.values(), labels).items()
                  if k.endswith(("precision", "recall", "share"))},
     )

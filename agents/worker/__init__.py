@@ -8,13 +8,13 @@ metrics, probes and the seller view. Background rounds are contained by
 """
 
 from agents.worker.app import create_app
-from agents.worker.scan import ListingScanService
-from agents.worker.outcomes import register_outcome_agents
-from agents.worker.followers import CompactedTopicFollower
-from agents.worker.sellers import SellerStateService, link_outputs, seller_followers
-from agents.worker.observability import ObservabilityServer
 from agents.worker.background import BackgroundErrors
+from agents.worker.followers import CompactedTopicFollower
 from agents.worker.metrics import Metrics
+from agents.worker.observability import ObservabilityServer
+from agents.worker.outcomes import register_outcome_agents
+from agents.worker.scan import ListingScanService
+from agents.worker.sellers import SellerStateService, link_outputs, seller_followers
 
 __all__ = [
     "BackgroundErrors",

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class ObservabilityServer(Service):
     """Serves the worker's metrics, probes and seller view. A view that fails answers 500 and
-    is counted as the ``web`` task's error: a request never reaches the services behind it."""
+    is counted as the ``web`` task's error; the server and the worker go on."""
 
     def __init__(self, metrics: Metrics, host: str, port: int, ready: Callable[[], tuple[bool, str]],
                  errors: BackgroundErrors, sellers: Callable[[str], dict[str, Any] | None] | None = None,

@@ -7,8 +7,8 @@ to a brand's known counterfeits.
 """
 
 from pipeline.brands.catalog import BrandCatalog, BrandMatch, BrandProfile
-from pipeline.brands.profiles import ProfileBook, parse_profile, profile_record
 from pipeline.brands.images import ImageIndex
+from pipeline.brands.profiles import ProfileBook, parse_profile, profile_record
 
 __all__ = [
     "BrandCatalog",

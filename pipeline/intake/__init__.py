@@ -5,9 +5,9 @@ folds text, converts prices to USD and reads the seller's account age, so that
 scoring sees one shape of listing whatever the feed.
 """
 
-from pipeline.intake.validation import decode_listing, decode_object, parse_timestamp, validator
-from pipeline.intake.normalize import NormalizedListing, normalize
 from pipeline.intake.currency import USD_RATES, load_rates
+from pipeline.intake.normalize import NormalizedListing, normalize
+from pipeline.intake.validation import decode_listing, decode_object, parse_timestamp, validator
 
 __all__ = [
     "NormalizedListing",

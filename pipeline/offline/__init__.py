@@ -6,11 +6,17 @@ labels, training fits the model, the simulation replays enforcement feedback,
 and reconciliation accounts for every listing of a run.
 """
 
+from pipeline.offline.evaluation import (
+    cohort_recall,
+    evaluate,
+    format_evaluation,
+    format_network_comparison,
+    network_comparison,
+)
+from pipeline.offline.reconciliation import Reconciliation
 from pipeline.offline.scoring import StateFileError, offline_scanner, read_lines, score_records, write_outputs
-from pipeline.offline.evaluation import cohort_recall, evaluate, format_evaluation, format_network_comparison, network_comparison
 from pipeline.offline.simulation import EnforcementSimulator, score_with_feedback
 from pipeline.offline.training import TrainingSet, fit, model_document, train
-from pipeline.offline.reconciliation import Reconciliation
 
 __all__ = [
     "EnforcementSimulator",

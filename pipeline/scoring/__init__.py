@@ -6,10 +6,10 @@ listing to takedown, review or clear (a wrong takedown harms an honest seller,
 so takedown has conditions of its own beyond the score).
 """
 
-from pipeline.scoring.signals import SIGNALS, SignalExtractor
-from pipeline.scoring.model import LogisticModel, default_model
 from pipeline.scoring.explain import explain_batch
+from pipeline.scoring.model import LogisticModel, default_model
 from pipeline.scoring.routing import route, thresholds
+from pipeline.scoring.signals import SIGNALS, SignalExtractor
 
 __all__ = [
     "LogisticModel",

@@ -6,11 +6,11 @@ recommends account-level action; the view answers "what do we know of this
 seller". Seller networks live in :mod:`pipeline.sellers.networks`.
 """
 
-from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
-from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome, parse_outcome
-from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, assess, strikes_from_outcomes
 from pipeline.sellers.feedback import apply_seller_outcome
+from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome, parse_outcome
 from pipeline.sellers.recommendations import recommend
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, assess, strikes_from_outcomes
+from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
 from pipeline.sellers.state import SellerState
 from pipeline.sellers.view import format_seller_view, seller_view
 
