@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _timestamp(text: str) -> datetime:
-    from pipeline.intake.validation import parse_timestamp
+    from pipeline.timestamps import parse_timestamp
 
     try:
         return parse_timestamp(text)

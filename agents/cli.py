@@ -145,7 +145,9 @@ def run_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_generate(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.commands.publish import publish
+    from itertools import islice
+
+    from agents.commands.publish import publish_listings
     from agents.kafka.clients import client_security
     from pipeline.synthetic.generator import ListingGenerator, label_line
 
@@ -160,10 +162,10 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
                 truth.write(label_line(item))
         print(f"wrote {args.count} listings to {args.to_file}" + (f"; labels in {args.labels}" if args.labels else ""))
         return 0
-    sent = asyncio.run(publish(_cluster(settings), ListingGenerator(args.seed), args.count,
-                               rate=args.rate, labels=args.labels, progress=not args.no_progress,
-                               security=client_security(settings)))
-    print(f"published {len(sent)} listings" + (f"; labels in {args.labels}" if args.labels else ""))
+    sent = asyncio.run(publish_listings(_cluster(settings), islice(ListingGenerator(args.seed), args.count),
+                                        total=args.count, rate=args.rate, labels=args.labels,
+                                        progress=not args.no_progress, security=client_security(settings)))
+    print(f"published {sent} listings" + (f"; labels in {args.labels}" if args.labels else ""))
     return 0
 
 
@@ -199,42 +201,11 @@ def run_score(settings: Settings, args: argparse.Namespace) -> int:
 def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    import orjson
+    from pipeline.offline.evaluation import format_evaluation, format_network_comparison
+    from pipeline.offline.labeled_run import evaluate_files, read_ground_truth
 
-    from pipeline import topics
-    from pipeline.offline.evaluation import (
-        cohort_recall,
-        evaluate,
-        format_evaluation,
-        format_network_comparison,
-        network_comparison,
-    )
-    from pipeline.offline.scoring import offline_scanner, read_lines, score_records
-    from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
-
-    truth = [orjson.loads(line) for line in args.labels.read_bytes().splitlines() if line.strip()]
-    labels = {t["listing_id"]: t["label"] for t in truth}
-    brands = {t["listing_id"]: t.get("brand") for t in truth if t.get("brand")}
-    scanner = offline_scanner(settings, args.brands, args.reputation)
-    if args.no_feedback:
-        decisions = [orjson.loads(o.value) for o in score_records(scanner, read_lines(args.input))
-                     if o.topic == topics.DECISIONS.name]
-        report = evaluate(decisions, labels, brands)
-    else:
-        by_id = {t["listing_id"]: t for t in truth}
-        runs = {}
-        for name, with_networks in (("with", True), ("without", False)):
-            if not with_networks:
-                scanner = offline_scanner(settings, args.brands, args.reputation)
-            simulator = EnforcementSimulator(by_id, scanner.reputation, scanner.networks if with_networks else None)
-            run = score_with_feedback(scanner, read_lines(args.input), simulator)
-            runs[name] = {"overall": evaluate(run.decisions, labels, brands),
-                          "cohort": cohort_recall(run.decisions, run.cohort), "outcomes": run.outcomes}
-        report = runs["with"]["overall"]
-        report["simulated_outcomes"] = runs["with"]["outcomes"]
-        report["seller_networks"] = network_comparison(runs["with"], runs["without"], SIMULATION_NOTE)
-    report["thresholds"] = {"takedown": settings.takedown_threshold, "review": settings.review_threshold}
-    report["model_version"] = scanner.model.version
+    report = evaluate_files(settings, args.input, read_ground_truth(args.labels), brands=args.brands,
+                            reputation=args.reputation, feedback=not args.no_feedback)
     print(format_evaluation(report))
     if "seller_networks" in report:
         print()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import subprocess
 import sys
@@ -19,15 +20,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from agents.kafka.batching import produce_all
+from agents.commands.publish import publish_listings_sync
 from agents.kafka.broker import Cluster, local_or_configured
-from agents.kafka.clients import create_topics, group_state, partition_ids, producer
+from agents.kafka.clients import create_topics, group_state, partition_ids
 from agents.processes import first_exit
 from benchmarks.cpu import CpuUse
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import ListingGenerator
 from pipeline.topics import TopicSpec
-from pipeline.types import OutputRecord
 
 POLL_S = 0.05
 READY_POLL_S = 0.25  # how often the meter asks whether every process is in
@@ -78,42 +78,10 @@ def own_broker(broker_pid: int | None) -> bool:
     return broker_pid is not None
 
 
-def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str, chunk: int = 20_000) -> None:
+def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str) -> None:
     """Publish ``count`` generated listings (the demo's realistic mix), with progress on stderr."""
-    async def run() -> None:
-        client = producer(bootstrap, linger_ms=20)
-        await client.start()
-        generator = ListingGenerator(seed, id_prefix=prefix)
-        started = time.monotonic()
-        try:
-            for done in range(0, count, chunk):
-                items = generator.take(min(chunk, count - done))
-                await produce_all(client, (OutputRecord(topic, i.key, i.value) for i in items))
-                rate = (done + len(items)) / (time.monotonic() - started)
-                print(f"\rpreloading {done + len(items)}/{count} listings ({rate:,.0f}/s)", end="", file=sys.stderr)
-        finally:
-            print(file=sys.stderr)
-            await client.stop()
-    asyncio.run(run())
-
-
-def publish_items(bootstrap: str, items: list, rate: float | None = None, chunk: int = 500) -> None:
-    """Publish already generated listings to listings.raw, at ``rate`` per second if given."""
-    from pipeline import topics
-
-    async def run() -> None:
-        client = producer(bootstrap, linger_ms=5)
-        await client.start()
-        started = time.monotonic()
-        try:
-            for done in range(0, len(items), chunk):
-                part = items[done:done + chunk]
-                await produce_all(client, (OutputRecord(topics.LISTINGS_RAW.name, i.key, i.value) for i in part))
-                if rate:
-                    await asyncio.sleep(max(0.0, (done + len(part)) / rate - (time.monotonic() - started)))
-        finally:
-            await client.stop()
-    asyncio.run(run())
+    listings = itertools.islice(ListingGenerator(seed, id_prefix=prefix), count)
+    publish_listings_sync(bootstrap, listings, total=count, topic=topic, progress=True)
 
 
 class OutputMeter:

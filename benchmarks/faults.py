@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agents.commands.demo import collect
+from agents.commands.publish import publish_listings_sync
 from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from benchmarks.chaos import CHAOS_SETTINGS, rebalance_chaos
-from benchmarks.common import benchmark_parser, publish_items, worker_env, write_report
+from benchmarks.common import benchmark_parser, worker_env, write_report
 from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
 from pipeline.offline.reconciliation import Reconciliation
@@ -109,7 +110,8 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
             stage = Stage(broker, bootstrap, group, workers, env, Path(scratch), seed)
             asyncio.run(wait_for_group(bootstrap, group, 2, exited=lambda: first_exit(workers)))
             # listings keep arriving while the fault happens: published at a steady rate in the background
-            feeder = threading.Thread(target=publish_items, args=(bootstrap, items, rate), daemon=True)
+            feeder = threading.Thread(target=publish_listings_sync, args=(bootstrap, items), kwargs={"rate": rate},
+                                      daemon=True)
             feeder.start()
             # wait until a third is decided (a throwaway tally: the final one re-reads from the start)
             asyncio.run(collect(bootstrap, _Until(Reconciliation(reconciliation.expected), listings // 3),

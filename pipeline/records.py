@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pipeline import topics
@@ -27,10 +26,6 @@ def stable_id(*parts: str) -> str:
 def decision_id(marketplace: str, listing_id: str, revision: int, rules_version: str) -> str:
     """Same listing revision under the same rules, same id: redeliveries are recognisable."""
     return stable_id(marketplace, listing_id, str(revision), rules_version)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def decision_record(

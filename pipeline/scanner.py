@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from time import perf_counter
 
 import orjson
@@ -26,7 +26,6 @@ from pipeline.records import (
     Evidence,
     deadletter_record,
     decision_record,
-    iso,
     review_request,
     takedown_notice,
 )
@@ -38,6 +37,7 @@ from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.types import Link
 from pipeline.sellers.reputation import ReputationBook
 from pipeline.settings import ScoringSettings
+from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import ConsumedRecord, OutputRecord, Reason, Rejection, Route
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Scanner:
         self.extractor = SignalExtractor(catalog, self.reputation, self.networks)
 
     def process(self, records: Sequence[ConsumedRecord], now: datetime | None = None) -> BatchResult:
-        stamp = iso(now or datetime.now(timezone.utc))
+        stamp = format_timestamp(now or utc_now())
         result = BatchResult()
         valid: list[tuple[ConsumedRecord, NormalizedListing]] = []
         started = perf_counter()

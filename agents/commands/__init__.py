@@ -3,7 +3,7 @@
 
 from agents.commands.demo import format_report, run_demo
 from agents.commands.operations import format_status, group_status, replay
-from agents.commands.publish import publish
+from agents.commands.publish import publish_listings, publish_listings_sync
 from agents.commands.seller_query import read_seller_state
 from agents.commands.supervisor import supervise
 
@@ -11,7 +11,8 @@ __all__ = [
     "format_report",
     "format_status",
     "group_status",
-    "publish",
+    "publish_listings",
+    "publish_listings_sync",
     "read_seller_state",
     "replay",
     "run_demo",

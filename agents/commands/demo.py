@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from agents.commands.publish import publish
+from agents.commands.publish import publish_listings
 from agents.kafka.broker import local_or_configured
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
@@ -60,7 +60,8 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
                                        exited=lambda: first_exit(procs)))
             first_sent = time.monotonic()
-            sent = asyncio.run(publish(bootstrap, ListingGenerator(seed), listings, progress=progress))
+            sent = ListingGenerator(seed).take(listings)
+            asyncio.run(publish_listings(bootstrap, sent, total=listings, progress=progress))
             reconciliation = Reconciliation({item.listing_id for item in sent})
             finished = asyncio.run(collect(bootstrap, reconciliation, workers=procs))
             exits = [why for why in (p.exit_description() for p in procs) if why is not None]

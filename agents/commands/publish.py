@@ -1,53 +1,85 @@
-"""Publish synthetic listings to ``listings.raw``, optionally at a fixed rate."""
+"""Publish listings to ``listings.raw``: the one way the CLI, the demo, the tests and the
+benchmarks put listings on the broker.
+
+Records go out in batches through the hot path's own producer helper and the
+call returns only once the broker has acknowledged every one, so a caller that
+then counts outputs knows exactly what went in. With a rate, listings are
+spread evenly over time (an offered load, for latency and fault runs) and
+acknowledgements are awaited in the background of the sending.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
 
 from tqdm import tqdm
 
+from agents.kafka.batching import enqueue
 from agents.kafka.clients import producer as make_producer
 from pipeline import topics
-from pipeline.synthetic.generator import GeneratedListing, ListingGenerator, label_line
+from pipeline.synthetic.generator import GeneratedListing, label_line
+from pipeline.types import OutputRecord
+
+__all__ = ["publish_listings", "publish_listings_sync"]
 
 TICK_S = 0.01
+BATCH = 5000
 
 
-async def publish(
-    bootstrap_servers: str, generator: ListingGenerator, count: int, *, rate: float | None = None,
-    labels: Path | None = None, progress: bool = True, topic: str = topics.LISTINGS_RAW.name,
-    security: dict[str, object] | None = None,
-) -> list[GeneratedListing]:
-    """Send ``count`` listings and wait until the broker has acknowledged every one."""
-    sent: list[GeneratedListing] = []
-    out: IO[bytes] | None = labels.open("wb") if labels else None
-    producer = make_producer(bootstrap_servers, linger_ms=20, **(security or {}))
-    await producer.start()
-    bar = tqdm(total=count, unit="listing", desc="generate", disable=not progress, mininterval=0.5)
-    try:
-        pending = []
+async def publish_listings(
+    bootstrap_servers: str, listings: Iterable[GeneratedListing], *, total: int | None = None,
+    rate: float | None = None, labels: Path | None = None, progress: bool = False,
+    topic: str = topics.LISTINGS_RAW.name, security: dict[str, object] | None = None,
+) -> int:
+    """Send ``listings`` (at ``rate`` per second if given; ground truth to ``labels`` if given)
+    and return how many, once every one is acknowledged. ``total`` sizes the progress bar."""
+    batch = BATCH if not rate else max(1, min(BATCH, int(rate * TICK_S)))
+    client = make_producer(bootstrap_servers, linger_ms=5 if rate else 20, **(security or {}))
+    await client.start()
+    sent = 0
+    pending: list[asyncio.Future[object]] = []
+    with ExitStack() as stack:
+        truth = stack.enter_context(labels.open("wb")) if labels else None
+        bar = stack.enter_context(tqdm(total=total, unit="listing", desc="publish", disable=not progress,
+                                       mininterval=0.5))
         started = time.monotonic()
-        for item in (generator.next() for _ in range(count)):
-            pending.append(await producer.send(topic, item.value, key=item.key))
-            sent.append(item)
-            if out is not None:
-                out.write(label_line(item))
-            if len(pending) >= 5000:
-                await asyncio.gather(*pending)
-                bar.update(len(pending))
-                pending.clear()
-            if rate:
-                ahead = len(sent) / rate - (time.monotonic() - started)
-                if ahead > TICK_S:
-                    await asyncio.sleep(ahead)
-        await asyncio.gather(*pending)
-        bar.update(len(pending))
-    finally:
-        bar.close()
-        await producer.stop()
-        if out is not None:
-            out.close()
+        try:
+            for part in _batches(listings, batch):
+                futures, count = await enqueue(client, (OutputRecord(topic, i.key, i.value) for i in part))
+                pending.extend(futures)
+                sent += count
+                if truth is not None:
+                    truth.write(b"".join(label_line(i) for i in part))
+                if len(pending) >= BATCH:
+                    await asyncio.gather(*pending)
+                    bar.update(len(pending))
+                    pending.clear()
+                if rate:
+                    ahead = sent / rate - (time.monotonic() - started)
+                    if ahead > TICK_S:
+                        await asyncio.sleep(ahead)
+            await asyncio.gather(*pending)
+            bar.update(len(pending))
+        finally:
+            await client.stop()
     return sent
+
+
+def publish_listings_sync(bootstrap_servers: str, listings: Iterable[GeneratedListing], **options: object) -> int:
+    """:func:`publish_listings` for callers outside an event loop (a benchmark's feeder thread)."""
+    return asyncio.run(publish_listings(bootstrap_servers, listings, **options))  # type: ignore[arg-type]
+
+
+def _batches(items: Iterable[GeneratedListing], size: int) -> Iterable[list[GeneratedListing]]:
+    part: list[GeneratedListing] = []
+    for item in items:
+        part.append(item)
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part

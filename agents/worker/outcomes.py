@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
 
 import faust
 import orjson
 
 from pipeline import topics
-from pipeline.records import deadletter_record, iso
+from pipeline.records import deadletter_record
 from pipeline.sellers.feedback import apply_seller_outcome
 from pipeline.sellers.outcomes import parse_outcome
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
+from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import Rejection
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
                 log.warning("outcome rejected (%s): %s", record.reason, record.detail)
                 await deadletters.send(key=event.key, value=orjson.dumps(deadletter_record(
                     record, topic=message.topic, partition=message.partition, offset=message.offset,
-                    key=event.key, value=event.value, failed_at=iso(datetime.now(timezone.utc)))))
+                    key=event.key, value=event.value, failed_at=format_timestamp(utc_now()))))
                 continue
             await by_seller.send(key=record.seller_id.encode(), value=event.value)
 
@@ -91,7 +91,7 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
             if isinstance(record, Rejection):  # validated upstream; a foreign producer is not trusted
                 continue
             applied = apply_seller_outcome(table.get(event.key), record, sellers.strikes or {}, sellers.networks,
-                                         datetime.now(timezone.utc), policy, settings.rules_version)
+                                         utc_now(), policy, settings.rules_version)
             if applied.value is None:  # delivered twice: counted already
                 continue
             if applied.recommendation is not None:

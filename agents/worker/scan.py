@@ -27,7 +27,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from itertools import chain
 from typing import NamedTuple
 
@@ -47,11 +46,12 @@ from agents.worker.metrics import Metrics
 from agents.worker.sellers import link_outputs, seller_followers
 from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
-from pipeline.records import deadletter_record, iso
+from pipeline.records import deadletter_record
 from pipeline.scanner import BatchResult, Scanner
 from pipeline.sellers.networks.types import Link
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
+from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import OutputRecord, Rejection
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class ListingScanService(Service):
             log.error("brand profile %r rejected, previous profile stays in force: %s (%s)",
                       key, outcome.detail, outcome.reason)
             record = deadletter_record(outcome, topic=topics.BRAND_PROFILES.name, partition=partition, offset=offset,
-                                       key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
+                                       key=key, value=value, failed_at=format_timestamp(utc_now()))
             self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
             return
         self.scanner.use_catalog(self.profiles.catalog)

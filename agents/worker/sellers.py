@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
 
 import orjson
 from aiokafka import ConsumerRecord
@@ -21,10 +20,11 @@ from mode import Service
 from agents.worker.background import BackgroundErrors
 from agents.worker.followers import CompactedTopicFollower
 from pipeline import topics
-from pipeline.records import deadletter_record, iso
+from pipeline.records import deadletter_record
 from pipeline.sellers.networks.changelog import link_record
 from pipeline.sellers.networks.types import Link
 from pipeline.sellers.state import SellerState
+from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import OutputRecord, Rejection
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def seller_followers(bootstrap_servers: str, security: dict[str, object], state:
         log.error("%s[%d]@%d is not a seller link, ignored: %s (%s)", topics.SELLER_LINKS.name, partition, offset,
                   rejection.detail, rejection.reason)
         record = deadletter_record(rejection, topic=topics.SELLER_LINKS.name, partition=partition, offset=offset,
-                                   key=key, value=value, failed_at=iso(datetime.now(timezone.utc)))
+                                   key=key, value=value, failed_at=format_timestamp(utc_now()))
         report(topics.DEADLETTER.name, key, orjson.dumps(record))
 
     def apply_link(key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:

@@ -7,7 +7,7 @@ scoring sees one shape of listing whatever the feed.
 
 from pipeline.intake.currency import USD_RATES, load_rates
 from pipeline.intake.normalize import NormalizedListing, normalize
-from pipeline.intake.validation import decode_listing, decode_object, parse_timestamp, validator
+from pipeline.intake.validation import decode_listing, decode_object, validator
 
 __all__ = [
     "NormalizedListing",
@@ -16,6 +16,5 @@ __all__ = [
     "decode_object",
     "load_rates",
     "normalize",
-    "parse_timestamp",
     "validator",
 ]

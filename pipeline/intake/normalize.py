@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from pipeline.intake.currency import USD_RATES
-from pipeline.intake.validation import parse_timestamp
 from pipeline.text.fold import fold
+from pipeline.timestamps import parse_timestamp
 
 SCAN_DESCRIPTION_CHARS = 4096  # bounds the text work one listing can cause
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 import jsonschema_rs
@@ -17,6 +16,7 @@ import orjson
 
 import schemas
 from pipeline.intake.currency import USD_RATES
+from pipeline.timestamps import parse_timestamp
 from pipeline.types import Reason, Rejection
 
 MAX_DETAIL = 300
@@ -142,14 +142,6 @@ def schema_rejection(error: jsonschema_rs.ValidationError) -> Rejection:
 
 
 _PRIVATE_FIELDS = ("seller.contact_hashes",)
-
-
-def parse_timestamp(text: str) -> datetime:
-    """ISO 8601 with an offset; a timestamp without one is read as UTC."""
-    stamp = datetime.fromisoformat(text)
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp
 
 
 def _clip(text: str) -> str:

@@ -13,6 +13,7 @@ from pipeline.offline.evaluation import (
     format_network_comparison,
     network_comparison,
 )
+from pipeline.offline.labeled_run import GroundTruth, evaluate_files, read_ground_truth
 from pipeline.offline.reconciliation import Reconciliation
 from pipeline.offline.scoring import StateFileError, offline_scanner, read_lines, score_records, write_outputs
 from pipeline.offline.simulation import EnforcementSimulator, score_with_feedback
@@ -20,17 +21,20 @@ from pipeline.offline.training import TrainingSet, fit, model_document, train
 
 __all__ = [
     "EnforcementSimulator",
+    "GroundTruth",
     "Reconciliation",
     "StateFileError",
     "TrainingSet",
     "cohort_recall",
     "evaluate",
+    "evaluate_files",
     "fit",
     "format_evaluation",
     "format_network_comparison",
     "model_document",
     "network_comparison",
     "offline_scanner",
+    "read_ground_truth",
     "read_lines",
     "score_records",
     "score_with_feedback",

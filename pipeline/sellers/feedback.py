@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from pipeline.intake.validation import parse_timestamp
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome
 from pipeline.sellers.recommendations import recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import RECENT_IDS, Outcome, SellerReputation
+from pipeline.timestamps import parse_timestamp
 
 STRIKES = "strikes"
 RECOMMENDED = "recommendation_id"

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pipeline.intake.validation import parse_timestamp
-from pipeline.records import iso, stable_id
+from pipeline.records import stable_id
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, strikes_from_outcomes
+from pipeline.timestamps import format_timestamp, parse_timestamp
 
 SCHEMA_VERSION = 1
 MAX_LINKED = 50
@@ -26,7 +26,7 @@ MAX_EVIDENCE = 100
 
 
 def recommendation_id(seller_id: str, scope: str, since: datetime, rules_version: str) -> str:
-    return stable_id(seller_id, scope, iso(since), rules_version)
+    return stable_id(seller_id, scope, format_timestamp(since), rules_version)
 
 
 def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: SellerNetworks, now: datetime,
@@ -63,13 +63,13 @@ def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: Selle
         },
         "reasons": _reasons(seller_id, own, network, len(linked), others, policy),
         "rules_version": rules_version,
-        "issued_at": iso(now),
+        "issued_at": format_timestamp(now),
     }
 
 
 def _verdict(verdict: Verdict) -> dict[str, Any]:
     return {"repeat_infringer": verdict.repeat_infringer, "strikes": verdict.strikes,
-            "since": None if verdict.since is None else iso(verdict.since)}
+            "since": None if verdict.since is None else format_timestamp(verdict.since)}
 
 
 def _reasons(seller_id: str, own: Verdict, network: Verdict, accounts: int, others: Sequence[tuple[str, int]],

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from pipeline.intake.validation import parse_timestamp
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.reputation import Outcome
 from pipeline.settings import Settings
+from pipeline.timestamps import parse_timestamp
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -36,6 +36,7 @@ from pipeline.synthetic.words import (
     WINKS,
     obfuscate,
 )
+from pipeline.timestamps import format_timestamp, from_epoch_seconds
 
 GENUINE, COUNTERFEIT, MALFORMED = "genuine", "counterfeit", "malformed"
 
@@ -121,6 +122,10 @@ class ListingGenerator:
         self._account: tuple[str | None, int, bool] = (None, 0, False)
         self._seller_birth: dict[str, float] = {}
         self._brand: str | None = None
+        self._genuine_builders: dict[str, Callable[[str], dict]] = {
+            "unbranded": self._unbranded, "resale": self._resale, "outlet": self._outlet,
+            "reseller": self._reseller, "compatible": self._compatible,
+        }
 
     def __iter__(self) -> Iterator[GeneratedListing]:
         while True:
@@ -143,7 +148,7 @@ class ListingGenerator:
             listing = self._counterfeit(listing_id, kind)
         else:
             label, kind = GENUINE, self._pick(GENUINE_KINDS)
-            listing = getattr(self, f"_{kind}")(listing_id)
+            listing = self._genuine_builders[kind](listing_id)
         network, account, first = self._account
         return GeneratedListing(listing_id, label, kind, listing_id.encode(), orjson.dumps(listing),
                                 listing["seller"]["id"], self._brand, network, account, first)
@@ -165,7 +170,7 @@ class ListingGenerator:
             "id": seller_id,
             "name": f"shop {seller_id}",
             "country": country,
-            "created_at": _iso(datetime.fromtimestamp(born, timezone.utc)),
+            "created_at": format_timestamp(from_epoch_seconds(born), "auto"),
             "rating": round(min(5.0, max(0.0, self.rng.gauss(4.5 if age > 90 else 4.0, 0.4))), 1),
             "feedback_count": int(age * self.rng.uniform(0.05, 3)),
             "contact_hashes": contacts or [_contact(f"{seller_id}/{i}") for i in range(2)],
@@ -192,8 +197,8 @@ class ListingGenerator:
             "quantity": quantity,
             "ships_from": ships_from,
             "image_phashes": phashes,
-            "listed_at": _iso(observed - timedelta(hours=self.rng.randint(1, 500))),
-            "observed_at": _iso(observed),
+            "listed_at": format_timestamp(observed - timedelta(hours=self.rng.randint(1, 500)), "auto"),
+            "observed_at": format_timestamp(observed, "auto"),
         }
         return listing
 
@@ -367,10 +372,6 @@ class ListingGenerator:
 def _contact(point: str) -> str:
     """A contact hash as marketplaces share them: a digest, never the phone number itself."""
     return hashlib.sha1(point.encode()).hexdigest()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _near(phash: int, flips: int, rng: random.Random) -> str:

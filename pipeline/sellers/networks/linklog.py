@@ -13,13 +13,13 @@ screen without the full value travelling any further.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from typing import NamedTuple
 
 import numpy as np
 
 from pipeline.sellers.networks.hashindex import keys_of
 from pipeline.sellers.networks.types import Link, PointKind
+from pipeline.timestamps import format_timestamp, from_epoch_seconds, parse_timestamp
 
 PREFIX_CHARS = 12
 SCAN_PER_SELLER = 4  # up to this many sellers, reading the links compares once per seller
@@ -105,18 +105,16 @@ def _seconds(stamp: str | None) -> int:
     if not stamp:
         return NO_TIME
     try:
-        moment = datetime.fromisoformat(stamp)
+        moment = parse_timestamp(stamp)
     except ValueError:
         return NO_TIME
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     return min(max(int(moment.timestamp()), NO_TIME), 2**32 - 1)
 
 
 def _iso(seconds: int) -> str | None:
     if seconds == NO_TIME:
         return None
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(from_epoch_seconds(seconds), "seconds")
 
 
 def _resized(array: np.ndarray, capacity: int) -> np.ndarray:

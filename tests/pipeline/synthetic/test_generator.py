@@ -2,7 +2,15 @@ from collections import Counter
 
 import orjson
 
-from pipeline.synthetic.generator import COUNTERFEIT, GENUINE, MALFORMED, MALFORMED_KINDS, ListingGenerator
+from pipeline.synthetic.generator import (
+    COUNTERFEIT,
+    COUNTERFEIT_KINDS,
+    GENUINE,
+    GENUINE_KINDS,
+    MALFORMED,
+    MALFORMED_KINDS,
+    ListingGenerator,
+)
 
 
 def test_same_seed_same_stream_different_seed_different_stream():
@@ -16,6 +24,8 @@ def test_mix_has_every_label_and_every_malformed_kind():
     labels = Counter(i.label for i in items)
     assert labels[GENUINE] > labels[COUNTERFEIT] > labels[MALFORMED] > 0
     assert {i.kind for i in items if i.label == MALFORMED} == set(MALFORMED_KINDS)
+    assert {i.kind for i in items if i.label == GENUINE} == set(GENUINE_KINDS)
+    assert {i.kind for i in items if i.label == COUNTERFEIT} == set(COUNTERFEIT_KINDS)
 
 
 def test_keys_are_unique_listing_ids():
