@@ -46,7 +46,7 @@ COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
     "status": (*KAFKA, "worker"),
     "seller": (*KAFKA, "sellers"),
     "replay": (*KAFKA, "worker", "tuning", "scoring", "notices"),
-    "train": ("logging",),
+    "train": ("scoring", "logging"),
     "demo": ALL_SECTIONS,
 }
 
@@ -111,11 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ISO 8601 time, e.g. 2026-11-27T00:00:00Z; listings produced since then are scanned again")
     replay.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    train = commands.add_parser("train", parents=[settings["train"]], help="fit the model's weights on generated listings")
-    train.add_argument("--count", type=int, default=100_000, help="generated listings to fit on (default 100000)")
+    train = commands.add_parser(
+        "train", parents=[settings["train"]], help="fit the model's weights on generated and hand-labeled listings",
+        description="Fit the model on generated listings plus any hand-labeled ones. With --corpus, every candidate "
+                    "(each --l2 with each --labeled-share) is judged by k-fold cross-validation on that corpus and "
+                    "the one with the best held-out figures is fitted on everything and written.")
+    train.add_argument("--count", type=int, default=30_000, help="generated listings to fit on (default 30000)")
     train.add_argument("--seed", type=int, default=1001, help="generator seed (default 1001)")
-    train.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights (default 1.0)")
-    train.add_argument("--output", type=Path, default=None, help="model file to write (default: the shipped one)")
+    train.add_argument("--labeled", action="append", default=[], metavar="SOURCE",
+                       help="hand-labeled listings to fit on, repeatable: a corpus file or directory, or "
+                            "LISTINGS:LABELS (listings a line, labels as `generate --labels` writes them)")
+    train.add_argument("--corpus", type=Path, default=None,
+                       help="corpus to cross-validate on and fit on (a file or directory of corpus files)")
+    train.add_argument("--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)")
+    train.add_argument("--l2", type=_floats, default=(1.0,), help="L2 penalties to try, comma-separated (default 1)")
+    train.add_argument("--labeled-share", type=_floats, default=(0.5,),
+                       help="shares of the training weight the labeled listings carry, comma-separated (default 0.5)")
+    train.add_argument("--output", type=Path, default=None, help="model file to write")
+    train.add_argument("--install", action="store_true", help="write the model the package ships (instead of --output)")
+    train.add_argument("--no-progress", action="store_true", help="no progress lines")
 
     demo = commands.add_parser("demo", parents=[settings["demo"]], help="end-to-end run on a local broker with a report")
     demo.add_argument("--listings", type=int, default=100_000, help="listings to generate (default 100000)")
@@ -124,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from exc
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one number")
+    return values
 
 
 def _timestamp(text: str) -> datetime:

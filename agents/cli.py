@@ -218,19 +218,47 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_train(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
+    from itertools import product
 
     from pipeline.brands.catalog import BrandCatalog
-    from pipeline.offline.training import model_document, train
+    from pipeline.offline.corpus import load_corpus, load_labeled
+    from pipeline.offline.model_selection import Candidate, CandidateResult, LabeledSource, train_selected
+    from pipeline.offline.training import model_document, training_set
     from pipeline.scoring.model import MODEL_FILE
     from pipeline.scoring.signals import SignalExtractor
     from pipeline.synthetic.generator import ListingGenerator
 
-    items = ListingGenerator(args.seed).take(args.count)
+    if (args.output is None) == (not args.install):
+        print("counterscan: train needs --output FILE, or --install to replace the model the package ships",
+              file=sys.stderr)
+        return 2
+    say = (lambda *_: None) if args.no_progress else (lambda text: print(text, file=sys.stderr, flush=True))
+    corpus = load_corpus(args.corpus) if args.corpus else None
+    labeled = [(str(args.corpus), corpus.labeled())] if corpus else []
+    labeled += [(spec, load_labeled(spec)) for spec in args.labeled]
+    say(f"features of {args.count} generated listings (seed {args.seed}) and {sum(len(i) for _, i in labeled)} labeled")
+    generated = training_set(ListingGenerator(args.seed).take(args.count), SignalExtractor(BrandCatalog.load()))
+    # small labeled sets one listing at a time, so a seller network's takedowns reach its later listings
+    sources = [LabeledSource(name, training_set(items, SignalExtractor(BrandCatalog.load()),
+                                                batch=1 if len(items) < 5000 else 2000)) for name, items in labeled]
+    candidates = [Candidate(l2, share) for l2, share in product(args.l2, args.labeled_share)]
+
+    def progress(result: CandidateResult) -> None:
+        r = result.report
+        say(f"l2 {result.candidate.l2:g} labeled share {result.candidate.labeled_share:g}: held-out takedown "
+            f"precision {r['takedown_precision']} recall {r['takedown_recall']}, flagged recall {r['flagged_recall']}, "
+            f"genuine flagged {r['genuine_flagged']}" + (f"; misses {', '.join(result.missed)}" if result.missed else ""))
+
     version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
-    model = train(items, SignalExtractor(BrandCatalog.load()), version, l2=args.l2)
-    output = args.output or MODEL_FILE
-    output.write_bytes(model_document(model, args.seed, args.count, args.l2) + b"\n")
-    print(output.read_text())
+    model, provenance, results = train_selected(
+        settings, generated, {"generator_seed": args.seed}, sources, candidates, version, corpus, args.folds,
+        progress=progress)
+    output = MODEL_FILE if args.install else args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(model_document(model, provenance) + b"\n")
+    print(f"wrote {output} (l2 {provenance['l2']:g}"
+          + (f", held-out {provenance['selection']['held_out']}" if results else ", no corpus to cross-validate on")
+          + ")")
     return 0
 
 

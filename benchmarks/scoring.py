@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         scores = model.scores(model.contributions(signals.features))
         take_at, review_at = thresholds(scanner.catalog, signals.brand_ids, settings.takedown_threshold,
                                         settings.review_threshold)
-        routed += len(route(scores, take_at, review_at, signals.authorized))
+        routed += len(route(scores, take_at, review_at, signals.authorized, signals.must_review, signals.evidence))
     core_s = time.perf_counter() - started
 
     raw = [raw_records([i.value for i in items[j:j + args.batch]]) for j in range(0, len(items), args.batch)]

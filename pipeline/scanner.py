@@ -75,7 +75,7 @@ class Scanner:
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.networks = networks if networks is not None else SellerNetworks()
         self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks)
-        self.model = model or default_model()
+        self.model = model or (LogisticModel.load(settings.model_file) if settings.model_file else default_model())
         self.rates = load_rates(settings.exchange_rates_file)
 
     def use_catalog(self, catalog: BrandCatalog) -> None:
@@ -127,7 +127,7 @@ class Scanner:
         scored = perf_counter()
         take_at, review_at = thresholds(self.catalog, signals.brand_ids, self.settings.takedown_threshold,
                                         self.settings.review_threshold)
-        routes = route(scores, take_at, review_at, signals.authorized, signals.must_review)
+        routes = route(scores, take_at, review_at, signals.authorized, signals.must_review, signals.evidence)
         outputs: list[OutputRecord] = []
         shown = [self.catalog.profiles[b].display_name if b else None for b in signals.brand_ids]
         explained = explain_batch(signals.values, contributions, shown, signals.terms, signals.network)

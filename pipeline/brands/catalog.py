@@ -47,8 +47,14 @@ class BrandProfile:
     rights_holder: str | None = None
     trademarks: tuple[str, ...] = ()
     misspellings: tuple[str, ...] = ()
+    shorthands: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     reference_prices_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    resale_prices_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # folded model name -> (category, lowest retail): a Birkin is a bag; "a strap for a Birkin" is not priced as one
+    model_prices_usd: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    counterfeit_terms: tuple[str, ...] = ()
+    compatibility_terms: tuple[str, ...] = ()
     authorized_sellers: frozenset[AuthorizedSeller] = frozenset()
     counterfeit_phashes: tuple[int, ...] = ()
     takedown_threshold: float | None = None
@@ -63,10 +69,14 @@ class BrandProfile:
             rights_holder=data.get("rights_holder"),
             trademarks=tuple(data.get("trademarks", ())),
             misspellings=tuple(data.get("misspellings", ())),
+            shorthands=tuple(data.get("shorthands", ())),
             keywords=tuple(data.get("keywords", ())),
-            reference_prices_usd=MappingProxyType(
-                {cat: (float(lo), float(hi)) for cat, (lo, hi) in data.get("reference_prices_usd", {}).items()}
-            ),
+            reference_prices_usd=_price_ranges(data.get("reference_prices_usd", {})),
+            resale_prices_usd=_price_ranges(data.get("resale_prices_usd", {})),
+            model_prices_usd=MappingProxyType(
+                {fold(k): (category, float(price)) for k, (category, price) in data.get("model_prices_usd", {}).items()}),
+            counterfeit_terms=tuple(data.get("vocabulary", {}).get("counterfeit", ())),
+            compatibility_terms=tuple(data.get("vocabulary", {}).get("compatibility", ())),
             authorized_sellers=frozenset(
                 AuthorizedSeller(s["marketplace"], s["seller_id"]) for s in data.get("authorized_sellers", ())
             ),
@@ -77,11 +87,38 @@ class BrandProfile:
 
     def reference_low_usd(self, category: str) -> float | None:
         """Lowest retail price for the category, or for the brand's cheapest category when unknown."""
-        if category in self.reference_prices_usd:
-            return self.reference_prices_usd[category][0]
-        if not self.reference_prices_usd:
-            return None
-        return min(lo for lo, _ in self.reference_prices_usd.values())
+        return _lowest(self.reference_prices_usd, category)
+
+    def model_price_usd(self, name: str, category: str) -> float:
+        """Lowest retail price of the model a folded keyword names, if it is of this category; else 0."""
+        model = self.model_prices_usd.get(name)
+        return model[1] if model is not None and model[0] == category else 0.0
+
+    def resale_low_usd(self, category: str) -> float | None:
+        """Lowest price an authentic secondhand item of the category fetches: the profile's own
+        figure, else :data:`RESALE_SHARE` of the lowest retail price."""
+        low = _lowest(self.resale_prices_usd, category) if category in self.resale_prices_usd else None
+        if low is not None:
+            return low
+        retail = self.reference_low_usd(category)
+        return None if retail is None else retail * RESALE_SHARE
+
+
+# Authentic luxury goods resell for about a third to a half of retail (resale marketplaces'
+# published price guides); a third is what a used item is compared against when a profile has no figure.
+RESALE_SHARE = 0.35
+
+
+def _price_ranges(data: Mapping[str, Sequence[float]]) -> Mapping[str, tuple[float, float]]:
+    return MappingProxyType({cat: (float(lo), float(hi)) for cat, (lo, hi) in data.items()})
+
+
+def _lowest(prices: Mapping[str, tuple[float, float]], category: str) -> float | None:
+    if category in prices:
+        return prices[category][0]
+    if not prices:
+        return None
+    return min(lo for lo, _ in prices.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +126,7 @@ class BrandMatch:
     """A brand found in a listing's text, and whether only in a disguised spelling."""
 
     brand_id: str
-    evidence: str  # "alias", "misspelling" or "keyword"
+    evidence: str  # "alias", "misspelling", "shorthand" or "keyword"
     obfuscated: bool
     text: str
 
@@ -131,8 +168,8 @@ class _Term:
     def stands_alone(self, text: bytes, start: int) -> bool:
         """A literal occurrence at byte ``start`` of the UTF-8 ``text`` is a word of its own,
         as the term's regex would demand (CJK names need no word boundary)."""
-        if not self.folded.isascii():
-            return True
+        if not self.folded.isascii():  # CJK names need no word boundary; "c家" still needs one before the c
+            return not (self.folded[0].isascii() and start > 0 and _is_word_byte(text[start - 1], digits=True))
         end = start + len(self.folded)
         before_ok = start == 0 or not _is_word_byte(text[start - 1], digits=True)
         after_ok = end >= len(text) or not _is_word_byte(text[end], digits=not self.bendable)
@@ -176,6 +213,7 @@ class BrandCatalog:
             for evidence, terms, fuzzy in (
                 ("alias", profile.aliases, True),
                 ("misspelling", profile.misspellings, False),
+                ("shorthand", profile.shorthands, False),
                 ("keyword", profile.keywords, False),
             ):
                 for term in dict.fromkeys(fold(t) for t in terms):
@@ -195,7 +233,8 @@ class BrandCatalog:
         self._literal_aliases = {
             p.brand_id: tuple(plain(a) for a in p.aliases) for p in self.profiles.values()
         }
-        self._declared = {fold(t): p.brand_id for p in self.profiles.values() for t in (*p.aliases, *p.misspellings)}
+        self._declared = {fold(t): p.brand_id for p in self.profiles.values()
+                          for t in (*p.aliases, *p.misspellings, *p.shorthands)}
         self._declared_cache: dict[str, str | None] = {}
         self.brand_ids: tuple[str, ...] = tuple(self.profiles)
         self.images = ImageIndex(

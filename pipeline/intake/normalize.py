@@ -15,12 +15,23 @@ SCAN_DESCRIPTION_CHARS = 4096  # bounds the text work one listing can cause
 
 # Marketplace category paths vary; scoring compares prices within these.
 _CATEGORY_WORDS = (
-    ("watches", ("watch", "watches", "timepiece", "手表")),
-    ("shoes", ("shoe", "shoes", "sneaker", "sneakers", "boots", "sandals", "heels", "loafers", "trainers", "鞋")),
-    ("bags", ("bag", "bags", "handbag", "handbags", "tote", "backpack", "purse", "luggage", "clutch", "包")),
-    ("jewelry", ("jewelry", "jewellery", "necklace", "bracelet", "ring", "rings", "earrings")),
-    ("accessories", ("accessories", "belt", "belts", "wallet", "wallets", "scarf", "scarves", "sunglasses", "hat", "caps")),
-    ("apparel", ("apparel", "clothing", "clothes", "shirt", "tshirt", "t-shirt", "hoodie", "jacket", "dress", "coat", "jeans")),
+    ("watches", ("watch", "watches", "timepiece", "uhr", "uhren", "armbanduhr", "montre", "montres", "orologio",
+                 "orologi", "reloj", "relojes", "手表", "腕表", "腕時計", "時計", "시계")),
+    ("shoes", ("shoe", "shoes", "sneaker", "sneakers", "boots", "sandals", "heels", "loafers", "trainers", "schuhe",
+               "chaussures", "baskets", "scarpe", "zapatos", "zapatillas", "tenis", "鞋", "スニーカー", "シューズ", "靴",
+               "신발", "운동화", "스니커즈")),
+    ("bags", ("bag", "bags", "handbag", "handbags", "tote", "backpack", "purse", "luggage", "clutch", "tasche", "taschen",
+              "handtasche", "handtaschen", "sac", "sacs", "bagagerie", "maroquinerie", "borsa", "borse", "bolso", "bolsos", "bolsa", "包", "バッグ",
+              "가방")),
+    ("jewelry", ("jewelry", "jewellery", "necklace", "bracelet", "ring", "rings", "earrings", "schmuck", "bijoux",
+                 "gioielli", "joyas", "首饰", "项链", "手镯", "ジュエリー", "ネックレス", "주얼리", "목걸이")),
+    ("accessories", ("accessories", "belt", "belts", "wallet", "wallets", "scarf", "scarves", "sunglasses", "hat", "caps",
+                     "gurtel", "geldborse", "portemonnaie", "ceinture", "portefeuille", "cintura", "portafoglio",
+                     "cinturon", "billetera", "accessoires", "accessori", "accesorios", "zubehor", "carre",
+                     "foulard", "tuch", "halstuch", "schal", "sciarpa", "panuelo", "bufanda", "丝巾", "スカーフ", "스카프", "钱包", "腰带", "围巾", "財布", "ベルト", "マフラー", "지갑", "벨트")),
+    ("apparel", ("apparel", "clothing", "clothes", "shirt", "tshirt", "t-shirt", "hoodie", "jacket", "dress", "coat", "jeans",
+                 "kleidung", "jacke", "vetements", "veste", "abbigliamento", "giacca", "ropa", "chaqueta", "衣服", "外套",
+                 "ジャケット", "의류", "자켓")),
 )
 CATEGORIES = tuple(name for name, _ in _CATEGORY_WORDS) + ("other",)
 
@@ -45,30 +56,40 @@ class NormalizedListing(NamedTuple):
     observed_at_text: str
     # hashes of the seller's contact points, as the marketplace shares them: links accounts into networks
     contact_hashes: tuple[str, ...] = ()
+    condition: str | None = None  # the marketplace's condition field as written (its head), if it gave one
 
 
-def canonical_category(path: str | None) -> str:
-    """One of :data:`CATEGORIES`; marketplaces reuse a few thousand paths, so answers are memoized."""
-    if not path:
-        return "other"
+def canonical_category(path: str | None, title: str | None = None) -> str:
+    """One of :data:`CATEGORIES`. A path that names one category decides; one that names several
+    ("Accessoires & Bagagerie") or none leaves it to the title's words ("Carré Hermès": a scarf).
+    Marketplaces reuse a few thousand paths, so the path's reading is memoized."""
+    found = _path_categories(path) if path else ()
+    if len(found) == 1:
+        return found[0]
+    if isinstance(title, str) and title:
+        for category in _categorize(title[:256]):
+            if not found or category in found:
+                return category
+    return found[0] if found else "other"
+
+
+def _path_categories(path: str) -> tuple[str, ...]:
     try:
         return _CATEGORY_MEMO[path]
     except KeyError:
         if len(_CATEGORY_MEMO) > 100_000:
             _CATEGORY_MEMO.clear()
-        category = _CATEGORY_MEMO[path] = _categorize(path)
-        return category
+        found = _CATEGORY_MEMO[path] = _categorize(path)
+        return found
 
 
-def _categorize(path: str) -> str:
-    words = set(fold(path).replace("/", " ").replace(">", " ").replace("-", " ").split())
-    for name, keys in _CATEGORY_WORDS:
-        if words.intersection(keys) or any(k in path for k in keys if not k.isascii()):
-            return name
-    return "other"
+def _categorize(text: str) -> tuple[str, ...]:
+    words = set(fold(text).replace("/", " ").replace(">", " ").replace("-", " ").replace("&", " ").split())
+    return tuple(name for name, keys in _CATEGORY_WORDS
+                 if words.intersection(keys) or any(k in text for k in keys if not k.isascii()))
 
 
-_CATEGORY_MEMO: dict[str, str] = {}
+_CATEGORY_MEMO: dict[str, tuple[str, ...]] = {}
 
 
 def seller_age_days(seller: dict[str, Any], observed_at: datetime) -> float:
@@ -103,7 +124,7 @@ def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -
         get("url"),
         seller["id"],
         seller_age_days(seller, observed_at),
-        canonical_category(get("category")),
+        canonical_category(get("category"), get("title")),
         float(price["amount"]) * rates[price["currency"]],
         int(get("quantity", 1)),
         get("ships_from"),
@@ -112,4 +133,13 @@ def normalize(listing: dict[str, Any], rates: Mapping[str, float] = USD_RATES) -
         tuple(get("image_phashes", ())),
         observed_text,
         tuple(seller.get("contact_hashes", ())),
+        _condition(get("condition")),
     )
+
+
+CONDITION_CHARS = 64
+
+
+def _condition(value: object) -> str | None:
+    """The condition field if it is text; the contract lets it be anything, and anything else says nothing."""
+    return value[:CONDITION_CHARS] if isinstance(value, str) and value else None

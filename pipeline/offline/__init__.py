@@ -6,6 +6,7 @@ labels, training fits the model, the simulation replays enforcement feedback,
 and reconciliation accounts for every listing of a run.
 """
 
+from pipeline.offline.corpus import Corpus, CorpusError, load_corpus
 from pipeline.offline.evaluation import (
     cohort_recall,
     evaluate,
@@ -14,12 +15,20 @@ from pipeline.offline.evaluation import (
     network_comparison,
 )
 from pipeline.offline.labeled_run import GroundTruth, evaluate_files, read_ground_truth
+from pipeline.offline.model_selection import Candidate, cross_validate, select
 from pipeline.offline.reconciliation import Reconciliation
 from pipeline.offline.scoring import StateFileError, offline_scanner, read_lines, score_records, write_outputs
 from pipeline.offline.simulation import EnforcementSimulator, score_with_feedback
-from pipeline.offline.training import TrainingSet, fit, model_document, train
+from pipeline.offline.training import LabeledListing, TrainingSet, fit, model_document, training_set, weighted
 
 __all__ = [
+    "Candidate",
+    "Corpus",
+    "CorpusError",
+    "LabeledListing",
+    "cross_validate",
+    "load_corpus",
+    "select",
     "EnforcementSimulator",
     "GroundTruth",
     "Reconciliation",
@@ -38,6 +47,7 @@ __all__ = [
     "read_lines",
     "score_records",
     "score_with_feedback",
-    "train",
+    "training_set",
+    "weighted",
     "write_outputs",
 ]

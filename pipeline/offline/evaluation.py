@@ -25,25 +25,34 @@ def _metrics(counts: Mapping[tuple[str, str], int]) -> dict[str, Any]:
     reviews = counts[("counterfeit", "review")] + counts[("genuine", "review")]
     caught = counts[("counterfeit", "takedown")] + counts[("counterfeit", "review")]
     total = sum(counts.values())
+    genuine = total - fakes
     return {
         "listings": total,
         "counterfeits": fakes,
+        "takedowns": takedowns,
+        "flagged": takedowns + reviews,
         "takedown_precision": _ratio(counts[("counterfeit", "takedown")], takedowns),
         "takedown_recall": _ratio(counts[("counterfeit", "takedown")], fakes),
         "flagged_precision": _ratio(caught, takedowns + reviews),
         "flagged_recall": _ratio(caught, fakes),
         "review_share": _ratio(reviews, total),
+        # what wastes reviewers' time and harms honest sellers: genuine listings sent to takedown or review
+        "genuine_flagged": _ratio(counts[("genuine", "takedown")] + counts[("genuine", "review")], genuine),
     }
 
 
 def evaluate(decisions: Iterable[Mapping[str, Any]], labels: Mapping[str, str],
-             brands: Mapping[str, str] | None = None) -> dict[str, Any]:
+             brands: Mapping[str, str] | None = None,
+             breakdowns: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
     """Overall and per-brand metrics plus the confusion matrix (label x route).
 
     ``brands`` maps listing id to the brand the listing really concerns, when the
-    ground truth knows it; otherwise the decision's brand is used."""
+    ground truth knows it; otherwise the decision's brand is used. Each of
+    ``breakdowns`` (a name such as ``subtype`` or ``language``, and the value of
+    each listing) adds the same metrics per value under ``per_<name>``."""
     overall: Counter[tuple[str, str]] = Counter()
     per_brand: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    per_group: dict[str, dict[str, Counter[tuple[str, str]]]] = {name: defaultdict(Counter) for name in breakdowns or {}}
     unlabeled = 0
     for decision in decisions:
         label = labels.get(decision["listing_id"])
@@ -54,9 +63,13 @@ def evaluate(decisions: Iterable[Mapping[str, Any]], labels: Mapping[str, str],
         overall[cell] += 1
         brand = (brands or {}).get(decision["listing_id"]) or decision.get("brand") or "none"
         per_brand[brand][cell] += 1
+        for name, values in (breakdowns or {}).items():
+            per_group[name][values.get(decision["listing_id"]) or "none"][cell] += 1
     report = _metrics(overall)
     report["confusion"] = {label: {route: overall[(label, route)] for route in ROUTES} for label in LABELS}
     report["per_brand"] = {brand: _metrics(counts) for brand, counts in sorted(per_brand.items())}
+    for name, groups in per_group.items():
+        report[f"per_{name}"] = {value: _metrics(counts) for value, counts in sorted(groups.items())}
     report["unlabeled"] = unlabeled
     return report
 
@@ -66,7 +79,7 @@ def format_evaluation(report: Mapping[str, Any]) -> str:
         f"listings {report['listings']}  counterfeits {report['counterfeits']}  unlabeled {report['unlabeled']}",
         f"takedown precision {report['takedown_precision']}  recall {report['takedown_recall']}",
         f"takedown-or-review precision {report['flagged_precision']}  recall {report['flagged_recall']}  "
-        f"review share {report['review_share']}",
+        f"review share {report['review_share']}  genuine listings flagged {report['genuine_flagged']}",
         "",
         f"{'label':<12}" + "".join(f"{r:>10}" for r in ROUTES),
     ]
@@ -76,6 +89,10 @@ def format_evaluation(report: Mapping[str, Any]) -> str:
     for brand, m in report["per_brand"].items():
         lines.append(f"{brand:<18}{m['listings']:>9}{m['counterfeits']:>7}{_fmt(m['takedown_precision']):>9}"
                      f"{_fmt(m['takedown_recall']):>8}{_fmt(m['flagged_precision']):>10}{_fmt(m['flagged_recall']):>9}")
+    for name in sorted(k[4:] for k in report if k.startswith("per_") and k != "per_brand"):
+        lines += ["", f"{name:<24}{'listings':>9}{'fakes':>7}{'flagged':>9}{'takedowns':>11}"]
+        for value, m in report[f"per_{name}"].items():
+            lines.append(f"{value:<24}{m['listings']:>9}{m['counterfeits']:>7}{m['flagged']:>9}{m['takedowns']:>11}")
     return "\n".join(lines)
 
 

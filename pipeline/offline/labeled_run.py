@@ -1,4 +1,4 @@
-"""An evaluation run over files: listings and their labels in, a report of how good the decisions were.
+"""An evaluation run over labeled listings: listings and their labels in, a report of how good the decisions were.
 
 The report is what ``counterscan evaluate`` prints and writes as JSON. With
 feedback, the listings are scored twice through the enforcement simulation,
@@ -8,7 +8,7 @@ networks add; without, each listing is scored once with the state given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,15 @@ import orjson
 from pipeline import topics
 from pipeline.offline.evaluation import cohort_recall, evaluate, network_comparison
 from pipeline.offline.scoring import StateFileError, offline_scanner, read_lines, score_records
-from pipeline.offline.simulation import SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
+from pipeline.offline.simulation import BATCH, SIMULATION_NOTE, EnforcementSimulator, score_with_feedback
+from pipeline.scoring.model import LogisticModel
 from pipeline.settings import Settings
+from pipeline.types import InputRecord
 
-__all__ = ["GroundTruth", "LabelFileError", "evaluate_files", "read_ground_truth"]
+__all__ = ["BREAKDOWNS", "GroundTruth", "LabelFileError", "evaluate_files", "evaluate_records", "read_ground_truth",
+           "scored_decisions"]
+
+BREAKDOWNS = ("subtype", "language", "marketplace")  # label fields reported on, where the labels have them
 
 
 class LabelFileError(StateFileError):
@@ -31,7 +36,8 @@ class LabelFileError(StateFileError):
 @dataclass(frozen=True)
 class GroundTruth:
     """Labels as ``generate --labels`` writes them: one object per listing, with its label
-    (``counterfeit`` or ``genuine``) and, for branded listings, the brand."""
+    (``counterfeit`` or ``genuine``) and, for branded listings, the brand. Hand-labeled
+    corpora add a subtype, a language and the marketplace."""
 
     rows: Mapping[str, Mapping[str, Any]]
 
@@ -42,6 +48,12 @@ class GroundTruth:
     @property
     def brands(self) -> dict[str, str]:
         return {listing_id: row["brand"] for listing_id, row in self.rows.items() if row.get("brand")}
+
+    @property
+    def breakdowns(self) -> dict[str, dict[str, str]]:
+        """Each of :data:`BREAKDOWNS` that some row has, with every row's value."""
+        found = {name: {i: str(row[name]) for i, row in self.rows.items() if row.get(name)} for name in BREAKDOWNS}
+        return {name: values for name, values in found.items() if values}
 
 
 def read_ground_truth(path: Path) -> GroundTruth:
@@ -59,26 +71,48 @@ def read_ground_truth(path: Path) -> GroundTruth:
     return GroundTruth(rows)
 
 
-def evaluate_files(settings: Settings, listings: Path, truth: GroundTruth, *, brands: Path | None = None,
-                   reputation: Path | None = None, feedback: bool = True) -> dict[str, Any]:
-    """Score ``listings`` and measure the decisions against ``truth``."""
-    scanner = offline_scanner(settings, brands, reputation)
+def scored_decisions(settings: Settings, records: Iterable[InputRecord], truth: GroundTruth, *,
+                     model: LogisticModel | None = None, brands: Path | None = None, reputation: Path | None = None,
+                     batch: int = BATCH) -> list[dict[str, Any]]:
+    """Every decision of a run with simulated enforcement feedback and seller networks."""
+    scanner = offline_scanner(settings, brands, reputation, model)
+    simulator = EnforcementSimulator(truth.rows, scanner.reputation, scanner.networks)
+    return score_with_feedback(scanner, records, simulator, batch).decisions
+
+
+def evaluate_records(settings: Settings, records: Callable[[], Iterable[InputRecord]], truth: GroundTruth, *,
+                     brands: Path | None = None, reputation: Path | None = None, feedback: bool = True,
+                     model: LogisticModel | None = None, batch: int = BATCH,
+                     counted: Collection[str] | None = None) -> dict[str, Any]:
+    """Score the listings ``records()`` yields (called once per pass) and measure the decisions
+    against ``truth``; with ``counted``, only those listings' decisions are measured (a fold)."""
+    def measured(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return decisions if counted is None else [d for d in decisions if d["listing_id"] in counted]
+
+    def measure(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+        return evaluate(measured(decisions), truth.labels, truth.brands, truth.breakdowns)
+
+    scanner = offline_scanner(settings, brands, reputation, model)
     if not feedback:
-        decisions = [orjson.loads(o.value) for o in score_records(scanner, read_lines(listings))
-                     if o.topic == topics.DECISIONS.name]
-        report = evaluate(decisions, truth.labels, truth.brands)
+        report = measure([orjson.loads(o.value) for o in score_records(scanner, records())
+                          if o.topic == topics.DECISIONS.name])
     else:
         runs = {}
         for name, with_networks in (("with", True), ("without", False)):
             if not with_networks:
-                scanner = offline_scanner(settings, brands, reputation)
+                scanner = offline_scanner(settings, brands, reputation, model)
             simulator = EnforcementSimulator(truth.rows, scanner.reputation, scanner.networks if with_networks else None)
-            run = score_with_feedback(scanner, read_lines(listings), simulator)
-            runs[name] = {"overall": evaluate(run.decisions, truth.labels, truth.brands),
-                          "cohort": cohort_recall(run.decisions, run.cohort), "outcomes": run.outcomes}
+            run = score_with_feedback(scanner, records(), simulator, batch)
+            runs[name] = {"overall": measure(run.decisions), "cohort": cohort_recall(measured(run.decisions), run.cohort),
+                          "outcomes": run.outcomes}
         report = runs["with"]["overall"]
         report["simulated_outcomes"] = runs["with"]["outcomes"]
         report["seller_networks"] = network_comparison(runs["with"], runs["without"], SIMULATION_NOTE)
     report["thresholds"] = {"takedown": settings.takedown_threshold, "review": settings.review_threshold}
     report["model_version"] = scanner.model.version
     return report
+
+
+def evaluate_files(settings: Settings, listings: Path, truth: GroundTruth, **options: Any) -> dict[str, Any]:
+    """:func:`evaluate_records` over a file of listings, one JSON object a line."""
+    return evaluate_records(settings, lambda: read_lines(listings), truth, **options)

@@ -17,6 +17,7 @@ import orjson
 from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
 from pipeline.scanner import Scanner
+from pipeline.scoring.model import LogisticModel
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
 from pipeline.settings import Settings
@@ -95,11 +96,14 @@ def _decisions(scanner: Scanner, batch: list[InputRecord]) -> Iterator[OutputRec
     return (o for o in scanner.process(batch).outputs if o.topic in OFFLINE_OUTPUTS)
 
 
-def offline_scanner(settings: Settings, brands: Path | None = None, reputation: Path | None = None) -> Scanner:
+def offline_scanner(settings: Settings, brands: Path | None = None, reputation: Path | None = None,
+                    model: LogisticModel | None = None) -> Scanner:
+    """A scanner with the profiles and reputation of these files (else the shipped ones and none),
+    and ``model`` (else the shipped one)."""
     catalog = load_profiles(brands).catalog if brands else None
     networks = SellerNetworks()
-    return Scanner(settings.scoring, catalog, reputation=load_reputation(reputation, networks) if reputation else None,
-                   networks=networks)
+    return Scanner(settings.scoring, catalog, model, load_reputation(reputation, networks) if reputation else None,
+                   networks)
 
 
 def write_outputs(outputs: Iterable[OutputRecord], out: IO[bytes]) -> dict[str, int]:

@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.scoring.condition import CONDITION_NAMES, SECONDHAND, UNKNOWN
 from pipeline.scoring.signals import SIGNALS
 from pipeline.sellers.networks.types import NetworkLookup
 
 NETWORK_SIGNAL = "network_confirmed_takedowns"
 
 
-def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -> str:
+def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...], condition: int = UNKNOWN) -> str:
     brand_name = brand or "a protected brand"
     if name == "brand_mentioned":
         return f"listing names {brand_name}" if value else "no protected brand named"
@@ -22,7 +23,15 @@ def describe(name: str, value: Any, brand: str | None, terms: tuple[str, ...]) -
     if name == "declared_brand_mismatch":
         return f"brand field does not say {brand_name} though the text does" if value else "brand field agrees with text"
     if name == "price_ratio_to_retail":
-        return "no reference price" if value is None else f"price is {value:.0%} of {brand_name}'s lowest retail price"
+        if value is None:
+            return "no reference price"
+        if condition in SECONDHAND:
+            return f"price is {value:.0%} of what {brand_name} fetches {CONDITION_NAMES[condition]} (lowest resale price)"
+        return f"price is {value:.0%} of {brand_name}'s lowest retail price"
+    if name == "secondhand":
+        if value is None or value == UNKNOWN:
+            return "condition not stated"
+        return f"listing says the item is {CONDITION_NAMES[int(value)]}"
     if name == "counterfeit_terms":
         return f"counterfeit vocabulary: {', '.join(terms)}" if terms else "no counterfeit vocabulary"
     if name == "accessory_for_brand":
@@ -71,16 +80,20 @@ def explain_batch(values: np.ndarray, contributions: np.ndarray, brands: Sequenc
     order = np.lexsort((columns, -np.abs(rounded[rows, columns]), rows))
     rows, columns = rows[order], columns[order]
     explained: list[list[dict[str, Any]]] = [[] for _ in range(len(rounded))]
+    conditions = values[:, _CONDITION_COLUMN].astype(int).tolist()
     for row, column, value, contribution in zip(rows.tolist(), columns.tolist(),
                                                 np.round(values[rows, columns], 4).tolist(),
                                                 rounded[rows, columns].tolist()):
         spec = SIGNALS[column]
         shown = _shown(value, spec.unit)
         detail = (describe_network(shown, network, row) if network is not None and spec.name == NETWORK_SIGNAL
-                  else describe(spec.name, shown, brands[row], terms[row]))
+                  else describe(spec.name, shown, brands[row], terms[row], conditions[row]))
         explained[row].append({"name": spec.name, "value": shown, "unit": spec.unit, "contribution": contribution,
                                "detail": detail})
     return explained
+
+
+_CONDITION_COLUMN = next(i for i, spec in enumerate(SIGNALS) if spec.name == "secondhand")
 
 
 def _shown(value: float, unit: str) -> float | int | bool | None:
@@ -88,6 +101,6 @@ def _shown(value: float, unit: str) -> float | int | bool | None:
         return None
     if unit == "flag":
         return value != 0.0
-    if unit in ("count", "units", "bits"):
+    if unit in ("count", "units", "bits", "condition"):
         return int(value)
     return value

@@ -1,8 +1,10 @@
 """Where a scored listing goes: takedown, review or clear.
 
 A wrong takedown harms an honest seller, so takedown needs a protected brand
-(a notice names whose rights are infringed) and never applies to a seller the
-brand has authorized; those go to review at most. Some listings must reach a
+(a notice names whose rights are infringed), never applies to a seller the
+brand has authorized, and needs direct evidence of counterfeiting: a young
+account, a low price for a used item or a risky origin make a listing worth a
+look, never a takedown by themselves. Those go to review at most. Some listings must reach a
 person whatever their score (a new account of a known counterfeiter network):
 those go to review at least.
 """
@@ -32,8 +34,12 @@ def thresholds(catalog: BrandCatalog, brand_ids: list[str | None], takedown: flo
 
 
 def route(scores: np.ndarray, takedown_at: np.ndarray, review_at: np.ndarray, authorized: np.ndarray,
-          at_least_review: np.ndarray | None = None) -> list[Route]:
+          at_least_review: np.ndarray | None = None, evidence: np.ndarray | None = None) -> list[Route]:
+    """Takedown at or above the takedown threshold (with ``evidence``, where given), review at or
+    above the review threshold or where ``at_least_review`` says, else clear."""
     take = (scores >= takedown_at) & ~authorized
+    if evidence is not None:
+        take &= evidence
     review = ~take & (scores >= np.minimum(review_at, takedown_at))
     if at_least_review is not None:
         review |= ~take & at_least_review

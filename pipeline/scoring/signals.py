@@ -14,16 +14,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.brands.catalog import BrandCatalog, BrandMatch
+from pipeline.brands.catalog import RESALE_SHARE, BrandCatalog, BrandMatch
 from pipeline.brands.images import MATCH_RADIUS, NO_MATCH
 from pipeline.intake.normalize import NormalizedListing
+from pipeline.scoring.condition import SECONDHAND, ConditionReader
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.types import Link, NetworkLookup, PreparedBatch
 from pipeline.sellers.reputation import ReputationBook
 from pipeline.text.batch import TextBatch
-from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary
+from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary, denials
 
 NEW_SELLER_DAYS = 30.0
+# Below this share of the price its condition explains (retail when new, resale when used), a price
+# is evidence by itself: outlets and sales stop near half of retail, resale near a third.
+IMPLAUSIBLE_PRICE_RATIO = 0.3
 BULK_UNITS = 20
 MAX_LOG_DISCOUNT = 4.0  # a price at 1/55 of retail is as damning as it gets
 MAX_TERMS = 3
@@ -44,6 +48,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("brand_obfuscated", "flag"),
     SignalSpec("declared_brand_mismatch", "flag"),
     SignalSpec("price_ratio_to_retail", "ratio"),
+    SignalSpec("secondhand", "condition"),
     SignalSpec("counterfeit_terms", "count"),
     SignalSpec("accessory_for_brand", "flag"),
     SignalSpec("image_match_bits", "bits"),
@@ -65,11 +70,15 @@ class SignalBatch:
     brand_ids: list[str | None]
     terms: list[tuple[str, ...]]
     authorized: np.ndarray  # bool [n]
-    reference_usd: np.ndarray  # float64 [n]: the retail price compared against; NaN if none
+    reference_usd: np.ndarray  # float64 [n]: the retail (or, secondhand, resale) price compared against; NaN if none
     image_matches: list[str | None]  # the known counterfeit image hash matched, as hex
     network: NetworkLookup  # the accounts each listing's seller is linked to, and the worst of them
     # a young account linked to sellers with confirmed takedowns: never cleared, whatever the score
     must_review: np.ndarray  # bool [n]
+    # direct evidence of counterfeiting (vocabulary, a known image, a disguised name, an implausible price,
+    # takedowns of the seller or its network): no takedown without it, however high the score
+    evidence: np.ndarray  # bool [n]
+    conditions: np.ndarray  # int8 [n]: condition codes, see pipeline.scoring.condition
     sellers: PreparedBatch  # the batch's sellers and points as the networks resolved them, for learning
 
 
@@ -93,8 +102,9 @@ class SignalExtractor:
         self.catalog = catalog
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.networks = networks if networks is not None else SellerNetworks()
-        self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS)
+        self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS, negation=denials())
         self.compatibility_terms = TermVocabulary(COMPATIBILITY_TERMS)
+        self.conditions = ConditionReader()
 
     def extract(self, listings: Sequence[NormalizedListing]) -> SignalBatch:
         n = len(listings)
@@ -104,7 +114,9 @@ class SignalExtractor:
         terms = self.counterfeit_terms.find_batch(batch)
         fits = self.compatibility_terms.find_batch(batch)
         image_bits, image_known, image_brand = self._image_matches(listings)
-        brands = self._brands(listings, matches, image_brand)
+        conditions = self.conditions.read_batch(batch, [x.condition for x in listings])
+        secondhand = np.isin(conditions, list(SECONDHAND))
+        brands = self._brands(listings, matches, image_brand, secondhand)
 
         numbers = np.array(
             [(x.price_usd, x.seller_age_days, x.quantity, x.ships_from in HIGH_RISK_ORIGINS) for x in listings],
@@ -125,26 +137,33 @@ class SignalExtractor:
             ratio = price / brands.reference
             log_discount = np.nan_to_num(np.clip(-np.log(ratio), 0.0, MAX_LOG_DISCOUNT), nan=0.0)
         branded = brands.branded
-        accessory = branded * np.fromiter(map(bool, fits), float, n)
+        # an accessory that also speaks the counterfeit vocabulary is not exempt
+        accessory = branded * np.fromiter(map(bool, fits), float, n) * (term_count == 0)
         matched = image_bits < NO_MATCH
         image_shown = np.where(matched, image_bits, np.nan)
         image_feature = np.where(matched, (MATCH_RADIUS + 1 - image_bits) / (MATCH_RADIUS + 1), 0.0)
         authorized = brands.authorized.astype(float)
 
         values = np.column_stack([
-            brands.mentioned, brands.obfuscated, brands.mismatch, ratio, term_count, accessory, image_shown,
+            brands.mentioned, brands.obfuscated, brands.mismatch, ratio, conditions, term_count, accessory, image_shown,
             takedowns, linked_takedowns, age, quantity, risky_origin, authorized,
         ])
         features = np.column_stack([
-            brands.mentioned, brands.obfuscated, brands.mismatch, log_discount, np.minimum(term_count, MAX_TERMS),
+            brands.mentioned, brands.obfuscated, brands.mismatch, log_discount, branded * secondhand,
+            # "replica" in an unbranded listing (a scale model, a replica chair) infringes nobody's mark
+            branded * np.minimum(term_count, MAX_TERMS),
             accessory, image_feature, np.log1p(takedowns), np.log1p(linked_takedowns),
             # a new account, a pallet of stock or a risky origin say little about unbranded goods
             branded * (age < NEW_SELLER_DAYS), branded * (quantity >= BULK_UNITS), branded * risky_origin,
             authorized,
         ])
         must_review = (age < NEW_SELLER_DAYS) & (linked_takedowns > 0)  # NaN age compares False
+        with np.errstate(invalid="ignore"):
+            implausible = ratio < IMPLAUSIBLE_PRICE_RATIO  # NaN (no reference) compares False
+        evidence = ((branded * term_count > 0) | matched | (brands.obfuscated > 0) | implausible
+                    | (takedowns > 0) | (linked_takedowns > 0))
         return SignalBatch(values, features, brands.ids, terms, brands.authorized, brands.reference, matches_hex,
-                           network, must_review, sellers)
+                           network, must_review, evidence, conditions, sellers)
 
     def learn(self, listings: Sequence[NormalizedListing], signals: SignalBatch, seen_at: str | None = None) -> list[Link]:
         """Link each listing's seller to its contact points, and to the known-counterfeit image it
@@ -154,7 +173,7 @@ class SignalExtractor:
         return self.networks.link_prepared(signals.sellers, stamps)
 
     def _brands(self, listings: Sequence[NormalizedListing], matches: list[list[BrandMatch]],
-                image_brand: np.ndarray) -> _BrandColumns:
+                image_brand: np.ndarray, secondhand: np.ndarray) -> _BrandColumns:
         """Which brand each listing concerns, and the brand signals. Only rows with a brand
         match, a declared brand or an image match are looked at; the rest stay unbranded."""
         n = len(listings)
@@ -175,7 +194,15 @@ class SignalExtractor:
             columns.mentioned[i] = float(text_brand is not None or declared is not None)
             columns.obfuscated[i] = float(any(m.obfuscated and m.brand_id == brand for m in found))
             columns.mismatch[i] = float(text_brand is not None and declared != text_brand)
-            columns.reference[i] = catalog.profiles[brand].reference_low_usd(listing.category) or np.nan
+            profile = catalog.profiles[brand]
+            # a named model (Birkin, Submariner, Jordan 1) has its own price, above its category's lowest
+            model = max((profile.model_price_usd(m.text, listing.category) for m in found if m.brand_id == brand),
+                        default=0.0)
+            if secondhand[i]:
+                reference = max(profile.resale_low_usd(listing.category) or 0.0, model * RESALE_SHARE)
+            else:
+                reference = max(profile.reference_low_usd(listing.category) or 0.0, model)
+            columns.reference[i] = reference or np.nan
             columns.authorized[i] = catalog.is_authorized(brand, listing.marketplace, listing.seller_id)
         return columns
 

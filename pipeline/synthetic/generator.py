@@ -25,6 +25,7 @@ import orjson
 
 from pipeline.brands.catalog import BrandCatalog, BrandProfile
 from pipeline.intake.currency import USD_RATES
+from pipeline.synthetic.secondhand import counterfeit_claims, secondhand_listing, vintage_listing
 from pipeline.synthetic.words import (
     ADJECTIVES,
     COLOURS,
@@ -57,7 +58,8 @@ MALFORMED_KINDS = (
     "invalid_json", "invalid_utf8", "missing_field", "wrong_type", "unknown_currency",
     "non_positive_price", "non_finite_price", "oversized_field", "not_an_object", "invalid_timestamp",
 )
-GENUINE_KINDS = {"unbranded": 0.700, "resale": 0.090, "outlet": 0.040, "reseller": 0.030, "compatible": 0.020}
+GENUINE_KINDS = {"unbranded": 0.640, "resale": 0.090, "secondhand": 0.050, "vintage": 0.010, "outlet": 0.040,
+                 "reseller": 0.030, "compatible": 0.020}
 COUNTERFEIT_KINDS = {"blatant": 0.30, "obfuscated": 0.18, "quiet": 0.24, "keyword": 0.12, "image_only": 0.16}
 
 
@@ -125,6 +127,7 @@ class ListingGenerator:
         self._genuine_builders: dict[str, Callable[[str], dict]] = {
             "unbranded": self._unbranded, "resale": self._resale, "outlet": self._outlet,
             "reseller": self._reseller, "compatible": self._compatible,
+            "secondhand": lambda i: secondhand_listing(self, i), "vintage": lambda i: vintage_listing(self, i),
         }
 
     def __iter__(self) -> Iterator[GeneratedListing]:
@@ -177,8 +180,9 @@ class ListingGenerator:
         }
 
     def _listing(self, listing_id: str, marketplace: str, seller: dict, category: str, title: str,
-                 brand: str | None, usd: float, quantity: int, ships_from: str, phashes: list[str]) -> dict:
-        currency = MARKETPLACES[marketplace][0]
+                 brand: str | None, usd: float, quantity: int, ships_from: str, phashes: list[str],
+                 currency: str | None = None) -> dict:
+        currency = currency or MARKETPLACES[marketplace][0]
         if marketplace == "ebay" and seller["country"] in ("FR", "IT", "DE", "ES"):
             currency = "EUR"
         observed = self._observed()
@@ -314,8 +318,10 @@ class ListingGenerator:
             title = f"{self.rng.choice(ADJECTIVES).title()} {self.rng.choice(MATERIALS)} {item} {self.rng.choice(COLOURS)}"
             declared = self.rng.choice((None, "", "Generic"))
         ships_from = country if self.rng.random() < 0.8 else self.rng.choice(("CN", "HK"))
-        return self._listing(listing_id, marketplace, seller, category, title, declared, ratio * low,
-                             self._quantity(25), ships_from, photos)
+        listing = self._listing(listing_id, marketplace, seller, category, title, declared, ratio * low,
+                                self._quantity(25), ships_from, photos)
+        counterfeit_claims(listing, self.rng)
+        return listing
 
     def _network_seller(self, country: str) -> dict:
         """An account of a counterfeiter network. Its accounts share the operator's phone or

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import random
+
+from pipeline.text.fold import LOOKALIKES
 
 ITEMS = {
     "bags": ("shoulder bag", "tote bag", "crossbody bag", "backpack", "clutch"),
@@ -29,7 +32,7 @@ WINKS = ("replica", "1:1 mirror quality", "AAA", "super copy", "高仿", "A货",
 DESCRIPTION_SENTENCES = (
     "Fast shipping from our warehouse, usually within 24 hours.",
     "Please check the size chart before ordering; measurements may vary by 1-2 cm.",
-    "Brand new with tags, never worn, kept in a smoke-free home.",
+    "Brand new with tags, kept in a smoke-free home.",
     "Returns accepted within 30 days if the item is unused and in its original packaging.",
     "Colours may look slightly different on screen because of lighting and monitor settings.",
     "Great gift for friends and family; gift wrapping available on request.",
@@ -50,8 +53,16 @@ DESCRIPTION_SENTENCES = (
 
 def obfuscate(alias: str, rng: random.Random) -> str:
     """One of the evasions real sellers use on a brand name."""
-    style = rng.choice(("leet", "spaced", "masked", "cyrillic", "accent"))
+    style = rng.choice(("leet", "spaced", "masked", "cyrillic", "accent", "lookalike"))
     word = alias.title()
+    if style == "lookalike":  # any of Unicode's look-alikes: Armenian, Cherokee, small capitals, Greek...
+        positions = rng.sample(range(len(word)), k=min(len(word), rng.randint(1, 2)))
+        letters = list(word)
+        for i in positions:
+            choices = _lookalikes_of().get(letters[i].lower())
+            if choices:
+                letters[i] = rng.choice(choices)
+        return "".join(letters)
     if style == "leet":
         return word.replace("i", "1").replace("o", "0").replace("l", "1").replace("e", "3")
     if style == "spaced":
@@ -61,3 +72,13 @@ def obfuscate(alias: str, rng: random.Random) -> str:
     if style == "cyrillic":
         return word.replace("c", "с").replace("o", "о").replace("a", "а").replace("e", "е")
     return word.replace("c", "ċ", 1).replace("e", "è", 1).replace("a", "à", 1)
+
+
+@functools.cache
+def _lookalikes_of() -> dict[str, tuple[str, ...]]:
+    """Letter -> the characters that render like it, from the table folding undoes."""
+    by_letter: dict[str, list[str]] = {}
+    for char, letter in sorted(LOOKALIKES.items()):
+        if letter.isalpha():
+            by_letter.setdefault(letter, []).append(char)
+    return {letter: tuple(chars) for letter, chars in by_letter.items()}

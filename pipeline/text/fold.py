@@ -1,8 +1,10 @@
 """Fold listing text so that evasions of brand and keyword filters stop working.
 
 Sellers of counterfeits write ``Gucc1``, ``G U C C I``, ``Guċci`` or put a
-Cyrillic ``с`` inside a Latin word. :func:`fold` removes what Unicode can
-remove (compatibility forms, case, accents, look-alike letters); the brand
+Cyrillic ``с`` or an Armenian ``ս`` inside a Latin word. :func:`fold` removes
+what Unicode can remove (compatibility forms, case, accents, and every
+look-alike of a Latin letter in Unicode's confusables data, see
+:mod:`pipeline.text.confusables`); the brand
 matcher in :mod:`pipeline.brands.catalog` handles digits and spacing with character
 classes, so ``fold`` never has to guess whether a ``1`` was an ``i`` or an ``l``.
 """
@@ -16,15 +18,18 @@ import unicodedata
 
 import numpy as np
 
-# Look-alike letters from Cyrillic and Greek that render like Latin ones.
-_CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-    "ɡ": "g", "ӏ": "l", "һ": "h", "ԛ": "q", "ԝ": "w",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-    "τ": "t", "υ": "u", "χ": "x", "ς": "c", "μ": "u",
-    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss",
-})
+from pipeline.text.confusables import latin_lookalikes, lookalikes_before_case_folding
+
+# Letter variants Unicode's confusables data does not list, or lists under another letter than
+# the one sellers use them for: a barred or slashed letter, final sigma, eta for n, mu for u.
+_LETTER_VARIANTS = {
+    "ё": "e", "ї": "i", "ς": "c", "η": "n", "μ": "u", "ł": "l", "ø": "o", "đ": "d", "ß": "ss",
+}
+# Symbols that mask a letter the way "*" does (G〇CCI, G●cci): read as "*", which brand matching knows.
+_MASKS = {"○": "*", "◯": "*", "●": "*", "〇": "*", "×": "*", "✕": "*", "✖": "*"}
+LOOKALIKES = {**latin_lookalikes(), **_LETTER_VARIANTS, **_MASKS}
+_CONFUSABLES = str.maketrans(LOOKALIKES)
+_EARLY_CONFUSABLES = str.maketrans(lookalikes_before_case_folding(LOOKALIKES))
 _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
      0x2066, 0x2067, 0x2068, 0x2069]
@@ -81,9 +86,12 @@ def fold(text: str) -> str:
     if text.isascii():  # most listings: nothing to fold but case and spacing
         text = text.lower()
         return " ".join(text.split()) if _irregular_spacing(text) else text
-    text = plain(text)
-    if _DISGUISES.search(text):  # translate is slow on non-ASCII text; most of it needs none
-        text = text.translate(_INVISIBLE).translate(_CONFUSABLES)
+    # translate is slow on non-ASCII text and most of it needs none, hence the searches; look-alikes
+    # are replaced before case folding too, which merges some of them (lunate sigma becomes sigma)
+    if _DISGUISES.search(text):
+        text = plain(text.translate(_INVISIBLE).translate(_EARLY_CONFUSABLES)).translate(_CONFUSABLES)
+    else:
+        text = plain(text)
     if not text.isascii():
         text = unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
     return " ".join(text.split())

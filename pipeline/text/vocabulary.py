@@ -1,49 +1,116 @@
 """Vocabularies that change what a brand mention means, in several languages:
-the words sellers of counterfeits use to tell buyers what they really sell, and
-the words of accessories made to fit a branded product.
+the words sellers of counterfeits use to tell buyers what they really sell, the
+words of accessories made to fit a branded product, and the neutral phrases
+that contain such words and say neither ("not a replica", "fits true to size").
 
-Matched in folded text (see :mod:`pipeline.text.fold`), so accents and look-alike
-letters do not hide them. Short Latin terms must stand alone as words: ``aaa``
-in ``aaa battery`` is still a hit, ``oem`` inside ``poem`` is not.
+The words are data, one file per language under ``pipeline/data/vocabulary/``
+(schema ``schemas/vocabulary.v1.json``): a brand-protection team adds its
+market's slang without touching code. Matched in folded text (see
+:mod:`pipeline.text.fold`), so accents and look-alike letters do not hide them.
+Short Latin terms must stand alone as words: ``aaa`` in ``aaa grade`` is a hit,
+``oem`` inside ``poem`` is not. Matching is leftmost-longest, so a neutral
+phrase that starts at or before a term swallows it.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
 
+from pipeline.data import DATA_DIR
 from pipeline.text.batch import TermSet, TextBatch
 from pipeline.text.fold import fold
 
-COUNTERFEIT_TERMS: dict[str, tuple[str, ...]] = {
-    "en": ("replica", "1:1", "aaa", "aaa+", "mirror quality", "mirror image quality", "super copy", "supercopy",
-           "inspired by", "dupe", "oem", "unbranded", "knockoff", "knock off", "high copy", "top copy",
-           "same as original", "ua quality", "1to1", "fake"),
-    "zh": ("高仿", "复刻", "a货", "原单", "精仿", "仿品", "超a"),
-    "fr": ("réplique", "copie", "imitation", "contrefaçon", "inspiré de", "qualité miroir"),
-    "es": ("réplica", "imitación", "copia", "inspirado en", "calidad espejo", "falsificación"),
-    "it": ("replica", "imitazione", "copia", "ispirato a", "qualità specchio", "falso"),
-    "de": ("replik", "nachbildung", "imitat", "fälschung", "kopie", "inspiriert von", "spiegelqualität"),
-}
+VOCABULARY_DIR = DATA_DIR / "vocabulary"
+CONDITIONS = ("new", "used", "vintage", "refurbished")
 
-# Words of accessories made to fit a branded product: they name the brand legitimately.
-COMPATIBILITY_TERMS: dict[str, tuple[str, ...]] = {
-    "en": ("compatible with", "compatible for", "fits", "fit for", "suitable for", "replacement", "for use with",
-           "designed for", "organizer", "organiser", "insert for", "dust bag for", "cleaning kit", "protector",
-           "case for", "strap for", "winder", "shoe trees"),
-    "zh": ("适用于", "兼容", "适配"),
-    "fr": ("compatible avec", "adapté à", "pour montre"),
-    "es": ("compatible con", "repuesto"),
-    "it": ("compatibile con", "ricambio"),
-    "de": ("passend für", "kompatibel mit", "ersatzarmband"),
-}
+
+@dataclass(frozen=True, slots=True)
+class LanguageVocabulary:
+    """The scoring words of one language, as its data file gives them."""
+
+    language: str
+    counterfeit: tuple[str, ...]
+    compatibility: tuple[str, ...]
+    neutral: tuple[str, ...]
+    condition: Mapping[str, tuple[str, ...]]
+    condition_field: Mapping[str, tuple[str, ...]]
+    negation_before: tuple[str, ...] = ()
+    negation_after: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> LanguageVocabulary:
+        def by_condition(section: Mapping) -> Mapping[str, tuple[str, ...]]:
+            return MappingProxyType({c: tuple(section.get(c, ())) for c in CONDITIONS})
+
+        negation = data.get("negation", {})
+        return cls(data["language"], tuple(data["counterfeit"]), tuple(data["compatibility"]), tuple(data["neutral"]),
+                   by_condition(data["condition"]), by_condition(data["condition_field"]),
+                   tuple(negation.get("before", ())), tuple(negation.get("after", ())))
+
+
+@cache
+def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Mapping[str, LanguageVocabulary]:
+    """Every language file of ``directory``, by language."""
+    vocabularies = (LanguageVocabulary.from_dict(json.loads(p.read_text(encoding="utf-8")))
+                    for p in sorted(directory.glob("*.json")))
+    return MappingProxyType({v.language: v for v in vocabularies})
+
+
+def _by_language(section: str) -> dict[str, tuple[str, ...]]:
+    return {lang: getattr(v, section) for lang, v in load_vocabularies().items()}
+
+
+COUNTERFEIT_TERMS: dict[str, tuple[str, ...]] = _by_language("counterfeit")
+COMPATIBILITY_TERMS: dict[str, tuple[str, ...]] = _by_language("compatibility")
+NEUTRAL_TERMS: tuple[str, ...] = tuple(t for terms in _by_language("neutral").values() for t in terms)
+_ARTICLES = ("a", "an", "the", "any", "un", "une", "una", "uno", "ein", "eine", "einen", "des", "de", "di", "del", "el",
+             "la", "le", "il", "lo")
+_WINDOW = 24  # bytes looked at on each side of a hit for a denial
+
+
+class Negation:
+    """Denials and hedges right next to a term: "not a replica", "si es falso", "偽物ではありません".
+    Such an occurrence counts neither way: sellers of fakes deny too."""
+
+    def __init__(self, before: Iterable[str], after: Iterable[str]) -> None:
+        def alternatives(words: Iterable[str]) -> str:
+            return "|".join(re.escape(fold(w)) for w in sorted(set(words), key=len, reverse=True))
+
+        articles = alternatives(_ARTICLES)
+        self._before = re.compile(rf"(?:^|[^a-z])(?:{alternatives(before)})\s*(?:(?:{articles})\s+)?$")
+        self._after = re.compile(rf"^\s*(?:{alternatives(after)})")
+
+    def denies(self, text: bytes, start: int, end: int) -> bool:
+        """Whether the hit at bytes ``start:end`` of the folded UTF-8 ``text`` is denied or hedged."""
+        before = text[max(0, start - _WINDOW):start].decode(errors="ignore")
+        after = text[end:end + _WINDOW].decode(errors="ignore")
+        return bool(self._before.search(before) or self._after.search(after))
+
+
+def denials() -> Negation:
+    """The negation words of every language file."""
+    vocabularies = load_vocabularies().values()
+    return Negation((w for v in vocabularies for w in v.negation_before), (w for v in vocabularies for w in v.negation_after))
 
 
 class TermVocabulary:
     """Finds the distinct terms of a vocabulary in each text of a batch: one automaton pass,
-    then a word-boundary check for short Latin terms (``oem`` is no hit inside ``poem``)."""
+    then a word-boundary check for short Latin terms (``oem`` is no hit inside ``poem``).
+    ``neutral`` phrases are matched too and never reported; with ``negation``, neither is an
+    occurrence it says is denied."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
-        self._terms = TermSet(fold(t) for group in terms.values() for t in group)
+    def __init__(self, terms: Mapping[str, Iterable[str]], neutral: Iterable[str] = NEUTRAL_TERMS,
+                 negation: Negation | None = None) -> None:
+        self._negation = negation
+        wanted = {fold(t) for group in terms.values() for t in group}
+        self._terms = TermSet([*sorted(wanted), *(fold(t) for t in neutral)])
+        self._reported = [t in wanted for t in self._terms.terms]
         self._bounded = [
             re.compile(r"(?<![a-z0-9])" + re.escape(t) + r"(?![a-z0-9])") if t.isascii() and len(t) <= 5 else None
             for t in self._terms.terms
@@ -55,11 +122,21 @@ class TermVocabulary:
     def find_batch(self, batch: TextBatch) -> list[tuple[str, ...]]:
         """Per text, the distinct terms found, sorted; ``()`` for most texts."""
         hits: dict[int, set[str]] = {}
-        rows, ids = batch.search(self._terms)
-        for row, term_id in set(zip(rows.tolist(), ids.tolist())):
+        rows, ids, starts = batch.locate(self._terms)
+        negation = self._negation
+        for row, term_id, start in zip(rows.tolist(), ids.tolist(), starts.tolist()):
+            if not self._reported[term_id]:
+                continue
+            term = self._terms.terms[term_id]
+            if term in hits.get(row, ()):
+                continue
+            if negation is not None:
+                text = batch.row_bytes(row)
+                if negation.denies(text, start, start + len(term.encode())):
+                    continue
             bounded = self._bounded[term_id]
             if bounded is None or bounded.search(batch.folded(row)):
-                hits.setdefault(row, set()).add(self._terms.terms[term_id])
+                hits.setdefault(row, set()).add(term)
         found: list[tuple[str, ...]] = [()] * batch.size
         for row, terms in hits.items():
             found[row] = tuple(sorted(terms))

@@ -145,7 +145,7 @@ def test_takedown_notice_carries_what_notice_and_action_rules_ask_for(scanner):
     assert notice["notifier"]["name"] and notice["good_faith_statement"]
     assert notice["automation"]["detected_by_automated_means"] is True
     assert notice["evidence"]["matched_image_hashes"] == [known]
-    assert notice["evidence"]["reference_price_usd"] == 6000.0
+    assert notice["evidence"]["reference_price_usd"] == 9100.0  # the Submariner's own price, above the category's lowest (6000)
     assert notice["evidence"]["counterfeit_terms"] == ["1:1", "replica"]
 
 
@@ -154,7 +154,7 @@ def test_exchange_rates_come_from_configuration(tmp_path):
     rates.write_text('{"rates": {"USD": 1.0, "XQZ": 2.0}}')
     scanner = Scanner(Settings.load(env={}, exchange_rates_file=rates).scoring)
     grouped = outputs_by_topic(scanner.process(raw_records([
-        listing(listing_id="q", title="Prada Galleria bag", **{"price.amount": 100.0, "price.currency": "XQZ"}),
+        listing(listing_id="q", title="Prada tote bag", **{"price.amount": 100.0, "price.currency": "XQZ"}),
         listing(listing_id="e", **{"price.currency": "EUR"}),
     ])))
     (decision,) = grouped[topics.DECISIONS.name]

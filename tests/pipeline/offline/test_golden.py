@@ -12,7 +12,7 @@ by field, so moving modules between packages cannot change a decision unnoticed.
 Regenerate expected.jsonl only when a change of behaviour is intended (and say
 so in the commit), never to make this test pass:
 
-    .venv/bin/python -m tests.pipeline.test_golden --regenerate
+    .venv/bin/python -m tests.pipeline.offline.test_golden --regenerate
 """
 
 from __future__ import annotations

@@ -53,3 +53,9 @@ def test_a_brand_profile_sets_its_own_thresholds():
     catalog = BrandCatalog(list(profiles.values()))
     take, review = thresholds(catalog, [BRAND], takedown=0.5, review=0.035)
     assert (take[0], review[0]) == (0.9, 0.2)
+
+
+def test_no_takedown_without_direct_evidence_however_high_the_score():
+    scores, take, review = arrays(0.999, 0.999), arrays(0.5, 0.5), arrays(0.035, 0.035)
+    evidence = np.array([False, True])
+    assert route(scores, take, review, np.zeros(2, bool), None, evidence) == [Route.REVIEW, Route.TAKEDOWN]
