@@ -81,17 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     offline = argparse.ArgumentParser(add_help=False)
-    offline.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
     offline.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
     offline.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
 
     score = commands.add_parser("score", parents=[settings["score"], offline], help="score a JSON-lines file of listings, no broker")
+    score.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
     score.add_argument("--output", type=Path, required=True, help="one decision or dead-letter record per line")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    evaluate = commands.add_parser("evaluate", parents=[settings["evaluate"], offline], help="precision and recall against ground truth")
-    evaluate.add_argument("--labels", type=Path, required=True, help="ground truth as `generate --labels` writes it")
-    evaluate.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON here")
+    evaluate = commands.add_parser(
+        "evaluate", parents=[settings["evaluate"], offline], help="precision and recall against ground truth",
+        description="Score labeled listings and report precision and recall, overall and per brand (and, where the "
+                    "labels say, per subtype, language and marketplace). Give --input and --labels, or --corpus.")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", type=Path, help="raw listings, one JSON object per line (with --labels)")
+    source.add_argument("--corpus", type=Path,
+                        help="a hand-labeled corpus (a file or directory of corpus files), scored in its order")
+    evaluate.add_argument("--labels", type=Path, default=None, help="ground truth as `generate --labels` writes it")
+    evaluate.add_argument("--json", type=Path, default=None, help="also write the whole report as JSON here")
     evaluate.add_argument("--no-feedback", action="store_true",
                           help="score with the reputation given only: no simulated enforcement outcomes, "
                                "no comparison with and without seller-network signals")

@@ -201,18 +201,27 @@ def run_score(settings: Settings, args: argparse.Namespace) -> int:
 def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
+    from pipeline.offline.corpus import load_corpus
     from pipeline.offline.evaluation import format_evaluation, format_network_comparison
-    from pipeline.offline.labeled_run import evaluate_files, read_ground_truth
+    from pipeline.offline.labeled_run import evaluate_files, evaluate_records, read_ground_truth
 
-    report = evaluate_files(settings, args.input, read_ground_truth(args.labels), brands=args.brands,
-                            reputation=args.reputation, feedback=not args.no_feedback)
+    options = {"brands": args.brands, "reputation": args.reputation, "feedback": not args.no_feedback}
+    if args.corpus:
+        corpus = load_corpus(args.corpus)
+        # one listing at a time: the corpus is in arrival order, and a network's takedowns inform its later listings
+        report = evaluate_records(settings, corpus.records, corpus.truth, batch=1, **options)
+    elif args.labels is None:
+        print("counterscan: evaluate --input needs --labels", file=sys.stderr)
+        return 2
+    else:
+        report = evaluate_files(settings, args.input, read_ground_truth(args.labels), **options)
     print(format_evaluation(report))
     if "seller_networks" in report:
         print()
         print(format_network_comparison(report["seller_networks"]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -251,7 +260,8 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
 
     version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
     model, provenance, results = train_selected(
-        settings, generated, {"generator_seed": args.seed}, sources, candidates, version, corpus, args.folds,
+        settings, generated, {"generator_seed": args.seed, "count": args.count}, sources, candidates, version, corpus,
+        args.folds,
         progress=progress)
     output = MODEL_FILE if args.install else args.output
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -140,6 +140,7 @@ def train_selected(settings: Settings, generated: TrainingSet, generated_provena
         "labeled": [{"source": s.name, "listings": len(s.data.labels), "weight_share": round(share / len(sources), 4)}
                     for s in sources],
         "l2": chosen.l2,
+        "candidate": {"l2": chosen.l2, "labeled_share": share},
         "weighting": "each source carries its weight share; within a source every listing weighs the same",
     }
     if results:

@@ -22,7 +22,14 @@ from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.types import Link, NetworkLookup, PreparedBatch
 from pipeline.sellers.reputation import ReputationBook
 from pipeline.text.batch import TextBatch
-from pipeline.text.vocabulary import COMPATIBILITY_TERMS, COUNTERFEIT_TERMS, TermVocabulary, denials
+from pipeline.text.vocabulary import (
+    COMPATIBILITY_TERMS,
+    COUNTERFEIT_TERMS,
+    ScopedVocabulary,
+    TermVocabulary,
+    denials,
+    merged,
+)
 
 NEW_SELLER_DAYS = 30.0
 # Below this share of the price its condition explains (retail when new, resale when used), a price
@@ -104,6 +111,11 @@ class SignalExtractor:
         self.networks = networks if networks is not None else SellerNetworks()
         self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS, negation=denials())
         self.compatibility_terms = TermVocabulary(COMPATIBILITY_TERMS)
+        # a profile's own words count in listings of its brand only
+        profiles = catalog.profiles.values()
+        self.brand_counterfeit_terms = ScopedVocabulary({p.brand_id: p.counterfeit_terms for p in profiles},
+                                                        negation=denials())
+        self.brand_compatibility_terms = ScopedVocabulary({p.brand_id: p.compatibility_terms for p in profiles})
         self.conditions = ConditionReader()
 
     def extract(self, listings: Sequence[NormalizedListing]) -> SignalBatch:
@@ -111,12 +123,13 @@ class SignalExtractor:
         texts = [x.text for x in listings]
         batch = TextBatch(texts)
         matches = self.catalog.find_batch(batch, texts)
-        terms = self.counterfeit_terms.find_batch(batch)
-        fits = self.compatibility_terms.find_batch(batch)
         image_bits, image_known, image_brand = self._image_matches(listings)
         conditions = self.conditions.read_batch(batch, [x.condition for x in listings])
         secondhand = np.isin(conditions, list(SECONDHAND))
         brands = self._brands(listings, matches, image_brand, secondhand)
+        terms = merged(self.counterfeit_terms.find_batch(batch), self.brand_counterfeit_terms.find_batch(batch, brands.ids))
+        fits = merged(self.compatibility_terms.find_batch(batch),
+                      self.brand_compatibility_terms.find_batch(batch, brands.ids))
 
         numbers = np.array(
             [(x.price_usd, x.seller_age_days, x.quantity, x.ships_from in HIGH_RISK_ORIGINS) for x in listings],

@@ -56,13 +56,16 @@ def lookalikes_before_case_folding(table: dict[str, str]) -> dict[str, str]:
     """The entries of ``table`` that normalization would turn into something ``table`` reads
     differently: replaced before folding. Greek capital mu and eta fold to the small letters,
     which read as ``u`` and ``n``; lunate sigma folds to sigma, an ``o``; ogonek decomposes to a
-    space and a mark. Capital-I look-alikes are left to folding: Unicode's prototype for ``I`` is
-    ``l``, and folding reads ``Ι`` as ``i``."""
+    space and a mark. Capital-I look-alikes keep Unicode's prototype, ``l``: brand matching reads
+    ``i`` and ``l`` alike in every name long enough to bend, and ``YSΙ`` is then ``ysl``."""
     early = {}
     for char, target in table.items():
         folded = unicodedata.normalize("NFKC", char).casefold()
-        if folded.isascii() or (target == "l" and table.get(folded) == "i"):
-            continue
-        if table.get(folded) != target:
+        if folded.isascii():
+            # mathematical and letterlike forms keep their prototype (𝐈 is an l); fullwidth forms are
+            # ordinary CJK typography and read as NFKC reads them (ＩＶ is a numeral, not LV)
+            if folded != target and not unicodedata.name(char, "").startswith("FULLWIDTH"):
+                early[char] = target
+        elif table.get(folded) != target:
             early[char] = target
     return early

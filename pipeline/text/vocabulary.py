@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -141,3 +141,27 @@ class TermVocabulary:
         for row, terms in hits.items():
             found[row] = tuple(sorted(terms))
         return found
+
+
+class ScopedVocabulary:
+    """Terms that count only in some listings: a brand profile's own counterfeit slang ("UA" for a
+    sneaker brand) is evidence in a listing of that brand, and noise anywhere else."""
+
+    def __init__(self, terms_by_scope: Mapping[str, Iterable[str]], negation: Negation | None = None) -> None:
+        self._scopes: dict[str, set[str]] = {}
+        for scope, terms in terms_by_scope.items():
+            for term in terms:
+                self._scopes.setdefault(fold(term), set()).add(scope)
+        self._vocabulary = TermVocabulary({"": tuple(self._scopes)}, negation=negation) if self._scopes else None
+
+    def find_batch(self, batch: TextBatch, scopes: Sequence[str | None]) -> list[tuple[str, ...]]:
+        """Per text, the distinct terms found that belong to its scope (``None``: no scope, no terms)."""
+        if self._vocabulary is None:
+            return [()] * batch.size
+        return [tuple(t for t in found if scope in self._scopes[t]) if found and scope else ()
+                for found, scope in zip(self._vocabulary.find_batch(batch), scopes)]
+
+
+def merged(first: Sequence[tuple[str, ...]], second: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Row by row, the distinct terms of both, sorted."""
+    return [tuple(sorted({*a, *b})) if b else a for a, b in zip(first, second)]
