@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -31,13 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, seed=77)
     parser.add_argument("--listings", type=int, default=100_000, help="listings to score (default 100000)")
     parser.add_argument("--batch", type=int, default=2000, help="batch size (default 2000, as the hot path)")
+    parser.add_argument("--input", type=Path, default=None,
+                        help="score these listings (JSON lines) instead of generated ones: the same input for two "
+                             "versions of the code, whatever their generators make")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
 
     settings = Settings.load()
-    items = [i for i in ListingGenerator(args.seed).take(args.listings) if i.label != MALFORMED]
-    decoded = [decode_listing(i.value, settings.max_record_bytes) for i in items]
+    if args.input:
+        values = [line for line in args.input.read_bytes().splitlines() if line.strip()][:args.listings]
+    else:
+        values = [i.value for i in ListingGenerator(args.seed).take(args.listings) if i.label != MALFORMED]
+    decoded = [d for d in (decode_listing(v, settings.max_record_bytes) for v in values) if isinstance(d, dict)]
     text_chars = np.mean([len(d.get("title", "")) + len(d.get("description", "")) for d in decoded])
     scanner = Scanner(settings.scoring)
     model = default_model()
@@ -54,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         routed += len(route(scores, take_at, review_at, signals.authorized, signals.must_review, signals.evidence))
     core_s = time.perf_counter() - started
 
-    raw = [raw_records([i.value for i in items[j:j + args.batch]]) for j in range(0, len(items), args.batch)]
+    raw = [raw_records(values[j:j + args.batch]) for j in range(0, len(values), args.batch)]
     started = time.perf_counter()
     for batch in raw:
         scanner.process(batch)
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch": args.batch,
         "mean_text_chars": round(float(text_chars), 1),
         "listings_per_s": round(routed / core_s, 1),
-        "with_decode_and_records_per_s": round(len(items) / full_s, 1),
+        "with_decode_and_records_per_s": round(len(values) / full_s, 1),
         "cores": 1,
     }
     print(f"normalize + signals + score + route   {report['listings_per_s']:>10,.0f} listings/s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -63,7 +64,9 @@ def canonical_category(path: str | None, title: str | None = None) -> str:
     """One of :data:`CATEGORIES`. A path that names one category decides; one that names several
     ("Accessoires & Bagagerie") or none leaves it to the title's words ("Carré Hermès": a scarf).
     Marketplaces reuse a few thousand paths, so the path's reading is memoized."""
-    found = _path_categories(path) if path else ()
+    found = _CATEGORY_MEMO.get(path) if path else ()
+    if found is None:
+        found = _path_categories(path)  # type: ignore[arg-type]
     if len(found) == 1:
         return found[0]
     if isinstance(title, str) and title:
@@ -74,19 +77,28 @@ def canonical_category(path: str | None, title: str | None = None) -> str:
 
 
 def _path_categories(path: str) -> tuple[str, ...]:
-    try:
-        return _CATEGORY_MEMO[path]
-    except KeyError:
-        if len(_CATEGORY_MEMO) > 100_000:
-            _CATEGORY_MEMO.clear()
-        found = _CATEGORY_MEMO[path] = _categorize(path)
-        return found
+    """The categories a path names; of several, the ones its last segment names, if that narrows it
+    ("jewelry-watches/watches" is a watch, "Mode > Accessoires & Bagagerie" still needs the title)."""
+    if len(_CATEGORY_MEMO) > 100_000:
+        _CATEGORY_MEMO.clear()
+    found = _categorize(path)
+    if len(found) > 1:
+        last = _categorize(re.split(r"[/>]", path)[-1])
+        found = tuple(c for c in found if c in last) or found
+    _CATEGORY_MEMO[path] = found
+    return found
+
+
+_WORD_SEPARATORS = str.maketrans("/>-&", "    ")
+_LATIN_KEYS = tuple((name, frozenset(k for k in keys if k.isascii())) for name, keys in _CATEGORY_WORDS)
+_OTHER_KEYS = tuple((name, tuple(k for k in keys if not k.isascii())) for name, keys in _CATEGORY_WORDS)
 
 
 def _categorize(text: str) -> tuple[str, ...]:
-    words = set(fold(text).replace("/", " ").replace(">", " ").replace("-", " ").replace("&", " ").split())
-    return tuple(name for name, keys in _CATEGORY_WORDS
-                 if words.intersection(keys) or any(k in text for k in keys if not k.isascii()))
+    words = set(fold(text).translate(_WORD_SEPARATORS).split())
+    plain = text.isascii()
+    return tuple(name for (name, latin), (_, other) in zip(_LATIN_KEYS, _OTHER_KEYS)
+                 if not latin.isdisjoint(words) or (not plain and any(k in text for k in other)))
 
 
 _CATEGORY_MEMO: dict[str, tuple[str, ...]] = {}

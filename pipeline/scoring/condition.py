@@ -42,15 +42,28 @@ class ConditionReader:
                 phrases[condition].extend(vocabulary.condition[condition])
                 for value in vocabulary.condition_field[condition]:
                     field_values.setdefault(fold(value), _CODE[condition])
+        self.phrases: tuple[str, ...] = tuple(t for c in CONDITIONS for t in phrases[c])  # every condition phrase
         self._phrases = TermVocabulary(phrases)
         self._class_of = {fold(t): _CODE[c] for c in reversed(CONDITIONS) for t in phrases[c]}
         self._field_values = field_values
         self._field_memo: dict[str, int] = {}
 
-    def read_batch(self, batch: TextBatch, fields: Sequence[str | None]) -> np.ndarray:
-        """Per listing, the condition code: from its field when that says, else from its text."""
-        codes = np.array([self._field(f) if f else UNKNOWN for f in fields], dtype=np.int8)
-        for row, terms in enumerate(self._phrases.find_batch(batch)):
+    def read_batch(self, batch: TextBatch, fields: Sequence[str | None], rows: np.ndarray | None = None) -> np.ndarray:
+        """Per listing, the condition code: from its field when that says, else from its text. With
+        ``rows`` (indices), only those listings are read (the others stay unknown): condition only
+        matters where a brand's price is at stake."""
+        return self.codes(fields, self._phrases.find_batch(batch, rows), rows)
+
+    def codes(self, fields: Sequence[str | None], phrases: Sequence[tuple[str, ...]],
+              rows: np.ndarray | None = None) -> np.ndarray:
+        """Condition codes from each listing's field and the condition phrases already found in
+        its text (by a search that covered :attr:`phrases`, perhaps with other vocabularies)."""
+        wanted = range(len(fields)) if rows is None else rows.tolist()
+        codes = np.zeros(len(fields), dtype=np.int8)
+        for row in wanted:
+            if fields[row]:
+                codes[row] = self._field(fields[row])
+        for row, terms in enumerate(phrases):
             if terms and codes[row] == UNKNOWN:
                 codes[row] = self._strongest(terms)
         return codes

@@ -26,7 +26,7 @@ from pipeline.text.vocabulary import (
     COMPATIBILITY_TERMS,
     COUNTERFEIT_TERMS,
     ScopedVocabulary,
-    TermVocabulary,
+    TermVocabularies,
     denials,
     merged,
 )
@@ -109,14 +109,18 @@ class SignalExtractor:
         self.catalog = catalog
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.networks = networks if networks is not None else SellerNetworks()
-        self.counterfeit_terms = TermVocabulary(COUNTERFEIT_TERMS, negation=denials())
-        self.compatibility_terms = TermVocabulary(COMPATIBILITY_TERMS)
+        self.conditions = ConditionReader()
+        # counterfeit words, accessory wording and condition phrases: one search of the batch for all three
+        self.vocabularies = TermVocabularies(
+            {"counterfeit": [t for terms in COUNTERFEIT_TERMS.values() for t in terms],
+             "compatibility": [t for terms in COMPATIBILITY_TERMS.values() for t in terms],
+             "condition": self.conditions.phrases},
+            negations={"counterfeit": denials()})
         # a profile's own words count in listings of its brand only
         profiles = catalog.profiles.values()
         self.brand_counterfeit_terms = ScopedVocabulary({p.brand_id: p.counterfeit_terms for p in profiles},
                                                         negation=denials())
         self.brand_compatibility_terms = ScopedVocabulary({p.brand_id: p.compatibility_terms for p in profiles})
-        self.conditions = ConditionReader()
 
     def extract(self, listings: Sequence[NormalizedListing]) -> SignalBatch:
         n = len(listings)
@@ -124,12 +128,16 @@ class SignalExtractor:
         batch = TextBatch(texts)
         matches = self.catalog.find_batch(batch, texts)
         image_bits, image_known, image_brand = self._image_matches(listings)
-        conditions = self.conditions.read_batch(batch, [x.condition for x in listings])
+        # condition and vocabulary only change what a brand mention means: read them where there is one
+        declared = self.catalog.declared_brand
+        candidates = np.flatnonzero([bool(found) or declared(x.declared_brand) is not None
+                                     for found, x in zip(matches, listings)] | (image_brand >= 0))
+        words = self.vocabularies.find_batch(batch, candidates)
+        conditions = self.conditions.codes([x.condition for x in listings], words["condition"], candidates)
         secondhand = np.isin(conditions, list(SECONDHAND))
         brands = self._brands(listings, matches, image_brand, secondhand)
-        terms = merged(self.counterfeit_terms.find_batch(batch), self.brand_counterfeit_terms.find_batch(batch, brands.ids))
-        fits = merged(self.compatibility_terms.find_batch(batch),
-                      self.brand_compatibility_terms.find_batch(batch, brands.ids))
+        terms = merged(words["counterfeit"], self.brand_counterfeit_terms.find_batch(batch, brands.ids))
+        fits = merged(words["compatibility"], self.brand_compatibility_terms.find_batch(batch, brands.ids))
 
         numbers = np.array(
             [(x.price_usd, x.seller_age_days, x.quantity, x.ships_from in HIGH_RISK_ORIGINS) for x in listings],

@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
+
 from pipeline.data import DATA_DIR
 from pipeline.text.batch import TermSet, TextBatch
 from pipeline.text.fold import fold
@@ -99,48 +101,82 @@ def denials() -> Negation:
     return Negation((w for v in vocabularies for w in v.negation_before), (w for v in vocabularies for w in v.negation_after))
 
 
+class TermVocabularies:
+    """Several vocabularies searched in one automaton pass over a batch, then a word-boundary
+    check for short Latin terms (``oem`` is no hit inside ``poem``). ``neutral`` phrases are
+    matched too and never reported; a vocabulary given a ``negation`` drops the occurrences it
+    says are denied. One pass instead of one per vocabulary: the automaton reads every byte of
+    the batch each time."""
+
+    def __init__(self, vocabularies: Mapping[str, Iterable[str]], neutral: Iterable[str] = NEUTRAL_TERMS,
+                 negations: Mapping[str, Negation] | None = None) -> None:
+        kinds: dict[str, set[str]] = {}
+        for kind, terms in vocabularies.items():
+            for term in terms:
+                kinds.setdefault(fold(term), set()).add(kind)
+        self._names = tuple(vocabularies)
+        self._terms = TermSet([*sorted(kinds), *(fold(t) for t in neutral)])
+        self._kinds = [tuple(sorted(kinds.get(t, ()))) for t in self._terms.terms]
+        self._reported = np.array([bool(k) for k in self._kinds], dtype=bool)
+        self._lengths = [len(t.encode()) for t in self._terms.terms]
+        self._bounded = [t.isascii() and len(t) <= 5 for t in self._terms.terms]
+        self._negations = dict(negations or {})
+
+    def find_batch(self, batch: TextBatch, rows: np.ndarray | None = None) -> dict[str, list[tuple[str, ...]]]:
+        """Per vocabulary, per text, the distinct terms found, sorted; ``()`` for most texts. With
+        ``rows`` (indices), only those texts are looked at: the automaton still reads the batch once,
+        and the checks each hit needs in Python are spent only where a term can matter."""
+        if rows is None:
+            found_rows, ids, starts = batch.locate(self._terms)
+        else:
+            found_rows, ids, starts = batch.locate_in(self._terms, np.asarray(rows, dtype=np.int64))
+        keep = self._reported[ids]
+        hits: dict[tuple[str, int], set[str]] = {}
+        texts: dict[int, bytes] = {}  # sliced once per row
+        terms, lengths, bounded, negations = self._terms.terms, self._lengths, self._bounded, self._negations
+        for row, term_id, start in zip(found_rows[keep].tolist(), ids[keep].tolist(), starts[keep].tolist()):
+            term = terms[term_id]
+            text = texts.get(row)
+            if text is None:
+                text = texts[row] = batch.row_bytes(row)
+            end = start + lengths[term_id]
+            if bounded[term_id] and not _stands_alone(text, start, end):
+                continue
+            for kind in self._kinds[term_id]:
+                negation = negations.get(kind)
+                if negation is not None and negation.denies(text, start, end):
+                    continue
+                hits.setdefault((kind, row), set()).add(term)
+        found: dict[str, list[tuple[str, ...]]] = {kind: [()] * batch.size for kind in self._names}
+        for (kind, row), row_terms in hits.items():
+            found[kind][row] = tuple(sorted(row_terms))
+        return found
+
+
 class TermVocabulary:
-    """Finds the distinct terms of a vocabulary in each text of a batch: one automaton pass,
-    then a word-boundary check for short Latin terms (``oem`` is no hit inside ``poem``).
-    ``neutral`` phrases are matched too and never reported; with ``negation``, neither is an
-    occurrence it says is denied."""
+    """One vocabulary (see :class:`TermVocabularies`): the distinct terms found in each text."""
 
     def __init__(self, terms: Mapping[str, Iterable[str]], neutral: Iterable[str] = NEUTRAL_TERMS,
                  negation: Negation | None = None) -> None:
-        self._negation = negation
-        wanted = {fold(t) for group in terms.values() for t in group}
-        self._terms = TermSet([*sorted(wanted), *(fold(t) for t in neutral)])
-        self._reported = [t in wanted for t in self._terms.terms]
-        self._bounded = [
-            re.compile(r"(?<![a-z0-9])" + re.escape(t) + r"(?![a-z0-9])") if t.isascii() and len(t) <= 5 else None
-            for t in self._terms.terms
-        ]
+        self._search = TermVocabularies({"": [t for group in terms.values() for t in group]}, neutral,
+                                        {"": negation} if negation is not None else None)
 
     def find(self, text: str) -> tuple[str, ...]:
         return self.find_batch(TextBatch([text]))[0]
 
-    def find_batch(self, batch: TextBatch) -> list[tuple[str, ...]]:
-        """Per text, the distinct terms found, sorted; ``()`` for most texts."""
-        hits: dict[int, set[str]] = {}
-        rows, ids, starts = batch.locate(self._terms)
-        negation = self._negation
-        for row, term_id, start in zip(rows.tolist(), ids.tolist(), starts.tolist()):
-            if not self._reported[term_id]:
-                continue
-            term = self._terms.terms[term_id]
-            if term in hits.get(row, ()):
-                continue
-            if negation is not None:
-                text = batch.row_bytes(row)
-                if negation.denies(text, start, start + len(term.encode())):
-                    continue
-            bounded = self._bounded[term_id]
-            if bounded is None or bounded.search(batch.folded(row)):
-                hits.setdefault(row, set()).add(term)
-        found: list[tuple[str, ...]] = [()] * batch.size
-        for row, terms in hits.items():
-            found[row] = tuple(sorted(terms))
-        return found
+    def find_batch(self, batch: TextBatch, rows: np.ndarray | None = None) -> list[tuple[str, ...]]:
+        """Per text, the distinct terms found, sorted; with ``rows``, only those texts."""
+        return self._search.find_batch(batch, rows)[""]
+
+
+def _stands_alone(text: bytes, start: int, end: int) -> bool:
+    """The bytes ``start:end`` of folded text are a word of their own: no letter or digit touches them."""
+    return ((start == 0 or not _is_alnum(text[start - 1]))
+            and (end >= len(text) or not _is_alnum(text[end])))
+
+
+def _is_alnum(byte: int) -> bool:
+    return 97 <= byte <= 122 or 48 <= byte <= 57
 
 
 class ScopedVocabulary:
@@ -158,8 +194,9 @@ class ScopedVocabulary:
         """Per text, the distinct terms found that belong to its scope (``None``: no scope, no terms)."""
         if self._vocabulary is None:
             return [()] * batch.size
+        rows = np.flatnonzero([scope is not None for scope in scopes])
         return [tuple(t for t in found if scope in self._scopes[t]) if found and scope else ()
-                for found, scope in zip(self._vocabulary.find_batch(batch), scopes)]
+                for found, scope in zip(self._vocabulary.find_batch(batch, rows), scopes)]
 
 
 def merged(first: Sequence[tuple[str, ...]], second: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
