@@ -9,6 +9,7 @@ import faust
 
 from agents.kafka.clients import client_security, faust_credentials, resolve_bootstrap
 from agents.worker.background import BackgroundErrors
+from agents.worker.lag import GroupLagService
 from agents.worker.metrics import Metrics
 from agents.worker.observability import ObservabilityServer
 from agents.worker.outcomes import register_outcome_agents
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> faust.App:
     if "feedback" in settings.role_set:
         state.track_strikes()
         register_outcome_agents(app, settings, state, partial(caught_up, followers))
+    app.service(GroupLagService(settings, bootstrap, client_security(settings), metrics, errors))
     app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors,
                                     sellers))
     return app

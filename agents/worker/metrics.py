@@ -61,6 +61,12 @@ class Metrics:
                                     buckets=BATCH_BUCKETS, registry=r)
         self.consumer_lag = Gauge("counterscan_consumer_lag", "Log end offset minus this worker's position",
                                   ["topic", "partition"], registry=r)
+        # the whole group's lag from its committed offsets: every worker exports all of it (agents/worker/lag.py)
+        self.group_lag = Gauge("counterscan_consumergroup_lag", "Log end offset minus the group's committed offset, "
+                               "per partition of the group's topics", ["group", "topic", "partition"], registry=r)
+        self.group_lag_seconds = Gauge("counterscan_consumergroup_lag_seconds", "The group's lag over the rate it "
+                                       "committed at lately; while it commits nothing, how long it has been stuck",
+                                       ["group"], registry=r)
         self.output_refusals = Counter("counterscan_output_refusals", "Times the broker refused an output and the "
                                        "batches in flight were rewound (the error is logged)", registry=r)
         self.records_rescanned = Counter("counterscan_records_rescanned", "Input records scanned again after a "

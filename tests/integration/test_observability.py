@@ -27,6 +27,7 @@ REQUIRED = {
     "counterscan_listings_processed_total", "counterscan_decisions_total", "counterscan_deadletter_total",
     "counterscan_stage_duration_seconds_bucket", "counterscan_end_to_end_latency_seconds_bucket",
     "counterscan_score_bucket", "counterscan_consumer_lag", "counterscan_batch_size_bucket",
+    "counterscan_consumergroup_lag", "counterscan_consumergroup_lag_seconds",
     "counterscan_worker_info", "counterscan_brand_profiles_loaded", "process_resident_memory_bytes",
 }
 
