@@ -21,10 +21,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from agents.commands.publish import publish_listings_sync
+from agents.cpu import CpuUse
 from agents.kafka.broker import Cluster, local_or_configured
 from agents.kafka.clients import create_topics, group_state, partition_ids
 from agents.processes import first_exit
-from benchmarks.cpu import CpuUse
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import ListingGenerator
 from pipeline.topics import TopicSpec

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from benchmarks.cpu import CpuUse, cpu_seconds
+from agents.cpu import CpuUse, cpu_seconds
 
 
 def test_a_busy_child_process_is_counted_through_its_parent() -> None:
