@@ -6,8 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 INSTALLED   := $(VENV)/.installed
 KAFKA_JARS  := .cache/kafka-libs/.resolved
+# kustomize renders deploy/k8s's overlays and kubeconform validates what it renders (tests/deploy)
+KUSTOMIZE_VERSION   := v5.8.1
+KUBECONFORM_VERSION := v0.8.0
+K8S_TOOLS   := .cache/bin/.kustomize-$(KUSTOMIZE_VERSION) .cache/bin/.kubeconform-$(KUBECONFORM_VERSION)
 
-.PHONY: demo test unit integration install kafka tools clean help
+.PHONY: demo test unit integration install kafka tools k8s-tools clean help
 
 help:
 	@echo "make demo   run counterscan end to end on a local Kafka broker (report in reports/demo.json)"
@@ -24,11 +28,11 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 # Apache Kafka broker jars from Maven Central (needs Java 17+ and Maven).
-$(KAFKA_JARS): deploy/kafka/pom.xml
+$(KAFKA_JARS): agents/kafka/resources/pom.xml
 	@command -v java >/dev/null || { echo "Java 17+ is needed to run the local Kafka broker"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Apache Kafka from Maven Central"; exit 1; }
 	rm -rf .cache/kafka-libs
-	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies
+	mvn -q -B -f agents/kafka/resources/pom.xml dependency:copy-dependencies -Dkafka.libs=$(CURDIR)/.cache/kafka-libs
 	touch $@
 
 kafka: $(KAFKA_JARS)
@@ -40,10 +44,23 @@ tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends kcat prometheus >/dev/null; }
 
+# Built from the Go module proxy into .cache/bin (needs Go 1.26 or newer).
+.cache/bin/.kustomize-%:
+	@command -v go >/dev/null || { echo "Go is needed to build kustomize and kubeconform"; exit 1; }
+	GOBIN=$(CURDIR)/.cache/bin go install sigs.k8s.io/kustomize/kustomize/v5@$*
+	touch $@
+
+.cache/bin/.kubeconform-%:
+	@command -v go >/dev/null || { echo "Go is needed to build kustomize and kubeconform"; exit 1; }
+	GOBIN=$(CURDIR)/.cache/bin go install github.com/yannh/kubeconform/cmd/kubeconform@$*
+	touch $@
+
+k8s-tools: $(K8S_TOOLS)
+
 demo: $(INSTALLED) $(KAFKA_JARS)
 	$(BIN)/counterscan demo --json reports/demo.json
 
-test: $(INSTALLED) $(KAFKA_JARS) tools
+test: $(INSTALLED) $(KAFKA_JARS) tools k8s-tools
 	$(BIN)/pytest -q
 
 unit: $(INSTALLED)

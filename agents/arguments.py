@@ -4,17 +4,21 @@ Apart from :mod:`agents.cli`, which runs the commands, so the grammar reads in
 one place. Each command lists only the settings sections it reads (see
 :data:`COMMAND_SECTIONS`), so ``counterscan score --help`` shows no Kafka or
 SASL flags.
+
+The conventions every command keeps (see :mod:`agents.stdio`): ``-`` for
+stdin or stdout wherever a file is read or written, ``--json PATH`` for the
+machine-readable result, ``--no-progress`` against progress bars.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.settings import ENV_PREFIX, SECTIONS, setting_help, setting_type
+from pipeline.settings import ENV_PREFIX, SECTIONS, setting_flag, setting_help, setting_type
 
 __all__ = ["COMMAND_SECTIONS", "build_parser"]
 
@@ -27,7 +31,7 @@ def _settings_parser(sections: Iterable[str]) -> argparse.ArgumentParser:
         if section not in groups:
             groups[section] = parser.add_argument_group(f"{SECTIONS[section]} (flag, else {ENV_PREFIX}*, else default)")
         groups[section].add_argument(
-            "--" + name.replace("_", "-"), dest=name, type=setting_type(name), default=None,
+            setting_flag(name), dest=name, type=setting_type(name), default=None,
             metavar=setting_type(name).__name__.upper(), help=f"{text} [{env}; default {default}]",
         )
     return parser
@@ -62,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", parents=[settings["worker"]],
                                  help="run a worker: scans listings.raw as part of the consumer group")
-    worker.add_argument("--processes", type=int, default=1,
+    worker.add_argument("--processes", type=_at_least(1), default=1,
                         help="worker processes to run in this group (web and metrics ports count up from theirs)")
 
     broker = commands.add_parser("broker", parents=[settings["broker"]], help="a local Apache Kafka broker (KRaft) for development")
@@ -72,21 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     topics_cmd.add_argument("action", choices=("create", "list"))
 
     generate = commands.add_parser("generate", parents=[settings["generate"]], help="publish synthetic listings with ground truth")
-    generate.add_argument("--count", type=int, required=True, help="how many listings to publish")
-    generate.add_argument("--rate", type=float, default=None, help="listings per second (default: as fast as possible)")
+    generate.add_argument("--count", type=_at_least(0), required=True, help="how many listings to publish")
+    generate.add_argument("--rate", type=_positive_float, default=None,
+                          help="listings per second (default: as fast as possible)")
     generate.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same listings")
-    generate.add_argument("--labels", type=Path, default=None, help="write ground truth here as JSON lines")
-    generate.add_argument("--to-file", type=Path, default=None,
-                          help="write the raw records to this JSON-lines file instead of Kafka")
+    generate.add_argument("--labels", type=Path, default=None, metavar="FILE",
+                          help="write ground truth here as JSON lines (- for stdout)")
+    generate.add_argument("--to-file", type=Path, default=None, metavar="FILE",
+                          help="write the raw records to this JSON-lines file instead of Kafka (- for stdout)")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     offline = argparse.ArgumentParser(add_help=False)
-    offline.add_argument("--brands", type=Path, default=None, help="brand profiles (JSON list) applied over the defaults")
-    offline.add_argument("--reputation", type=Path, default=None, help="seller reputation, JSON lines")
+    offline.add_argument("--brands", type=Path, default=None, metavar="FILE",
+                         help="brand profiles (JSON list) applied over the defaults")
+    offline.add_argument("--reputation", type=Path, default=None, metavar="FILE", help="seller reputation, JSON lines")
 
     score = commands.add_parser("score", parents=[settings["score"], offline], help="score a JSON-lines file of listings, no broker")
-    score.add_argument("--input", type=Path, required=True, help="raw listings, one JSON object per line")
-    score.add_argument("--output", type=Path, required=True, help="one decision or dead-letter record per line")
+    score.add_argument("--input", type=Path, required=True, metavar="FILE",
+                       help="raw listings, a JSON object a line (- for stdin)")
+    score.add_argument("--output", type=Path, required=True, metavar="FILE",
+                       help="a decision or dead letter a line (- for stdout)")
+    _json_option(score, "the counts")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     evaluate = commands.add_parser(
@@ -94,22 +104,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score labeled listings and report precision and recall, overall and per brand (and, where the "
                     "labels say, per subtype, language and marketplace). Give --input and --labels, or --corpus.")
     source = evaluate.add_mutually_exclusive_group(required=True)
-    source.add_argument("--input", type=Path, help="raw listings, one JSON object per line (with --labels)")
+    source.add_argument("--input", type=Path, metavar="FILE",
+                        help="raw listings, one JSON object per line (with --labels; - for stdin)")
     source.add_argument("--corpus", type=Path,
                         help="a hand-labeled corpus (a file or directory of corpus files), scored in its order")
-    evaluate.add_argument("--labels", type=Path, default=None, help="ground truth as `generate --labels` writes it")
-    evaluate.add_argument("--json", type=Path, default=None, help="also write the whole report as JSON here")
+    evaluate.add_argument("--labels", type=Path, default=None, metavar="FILE",
+                          help="ground truth as `generate --labels` writes it (- for stdin)")
+    _json_option(evaluate, "the whole report")
     evaluate.add_argument("--no-feedback", action="store_true",
                           help="score with the reputation given only: no simulated enforcement outcomes, "
                                "no comparison with and without seller-network signals")
 
-    commands.add_parser("status", parents=[settings["status"]],
-                        help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
+    status = commands.add_parser(
+        "status", parents=[settings["status"]],
+        help="the scan group's members, and per partition of listings.raw its end, committed offset and lag")
+    _json_option(status, "the group's state, members and offsets")
+    status.add_argument("--metrics", action="store_true",
+                        help="print every watched group's lag from its committed offsets (scan and feedback groups, "
+                             "every partition) in the Prometheus text format, as workers export it")
 
     seller = commands.add_parser("seller", parents=[settings["seller"]],
                                  help="a seller's reputation, network, links and evidence, read from the seller topics")
     seller.add_argument("seller_id", help="the marketplace's seller id")
-    seller.add_argument("--json", action="store_true", help="print the view as JSON (what /sellers/{id} serves)")
+    _json_option(seller, "the view (what /sellers/{id} serves)")
     seller.add_argument("--no-progress", action="store_true", help="no progress bar while reading the topics")
 
     replay = commands.add_parser("replay", parents=[settings["replay"]],
@@ -123,28 +140,61 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit the model on generated listings plus any hand-labeled ones. With --corpus, every candidate "
                     "(each --l2 with each --labeled-share) is judged by k-fold cross-validation on that corpus and "
                     "the one with the best held-out figures is fitted on everything and written.")
-    train.add_argument("--count", type=int, default=30_000, help="generated listings to fit on (default 30000)")
+    train.add_argument("--count", type=_at_least(0), default=30_000,
+                       help="generated listings to fit on (default 30000)")
     train.add_argument("--seed", type=int, default=1001, help="generator seed (default 1001)")
     train.add_argument("--labeled", action="append", default=[], metavar="SOURCE",
                        help="hand-labeled listings to fit on, repeatable: a corpus file or directory, or "
                             "LISTINGS:LABELS (listings a line, labels as `generate --labels` writes them)")
     train.add_argument("--corpus", type=Path, default=None,
                        help="corpus to cross-validate on and fit on (a file or directory of corpus files)")
-    train.add_argument("--folds", type=int, default=5, help="k of the k-fold cross-validation (default 5)")
+    train.add_argument("--folds", type=_at_least(2), default=5, help="k of the k-fold cross-validation (default 5)")
     train.add_argument("--l2", type=_floats, default=(1.0,), help="L2 penalties to try, comma-separated (default 1)")
     train.add_argument("--labeled-share", type=_floats, default=(0.5,),
                        help="shares of the training weight the labeled listings carry, comma-separated (default 0.5)")
-    train.add_argument("--output", type=Path, default=None, help="model file to write")
+    train.add_argument("--output", type=Path, default=None, metavar="FILE", help="model file to write (- for stdout)")
+    _json_option(train, "the model's version and provenance")
     train.add_argument("--install", action="store_true", help="write the model the package ships (instead of --output)")
     train.add_argument("--no-progress", action="store_true", help="no progress lines")
 
     demo = commands.add_parser("demo", parents=[settings["demo"]], help="end-to-end run on a local broker with a report")
-    demo.add_argument("--listings", type=int, default=100_000, help="listings to generate (default 100000)")
-    demo.add_argument("--workers", type=int, default=2, help="worker processes in the group (default 2)")
+    demo.add_argument("--listings", type=_at_least(1), default=100_000, help="listings to generate (default 100000)")
+    demo.add_argument("--workers", type=_at_least(1), default=2, help="worker processes in the group (default 2)")
     demo.add_argument("--seed", type=int, default=1, help="random seed of the generated listings")
-    demo.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    _json_option(demo, "the report")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--json PATH``, the same on every command with a result: PATH gets the result as JSON;
+    with ``-`` it goes to stdout and what the command prints for people goes to stderr."""
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help=f"write {what} as JSON to PATH (- for stdout)")
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    whole.__name__ = "int"
+    return whole
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
 
 
 def _floats(text: str) -> tuple[float, ...]:

@@ -1,7 +1,10 @@
 """The ``counterscan`` command line.
 
 Every subcommand accepts the settings flags (``--bootstrap-servers`` and the
-rest), each also readable from its ``COUNTERSCAN_*`` environment variable.
+rest), each also readable from its ``COUNTERSCAN_*`` environment variable, and
+refuses bad ones before it does anything. Results go to stdout (or the file
+named), summaries and progress to stderr, ``-`` is stdin or stdout, and
+``--json PATH`` writes a command's result for machines (:mod:`agents.stdio`).
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import logging
 import os
 import signal
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 from tqdm import tqdm
 
 from agents.arguments import build_parser
+from agents.commands.offline import run_evaluate, run_score, run_train
 from agents.kafka.broker import detached_status, start_detached, stop_detached
 from agents.kafka.probe import BrokerError
+from agents.stdio import UsageError, is_stdio, one_stdio_each, progress_shown, say, shown, with_json, writing
 from pipeline.offline.scoring import StateFileError
 from pipeline.settings import Settings, setting_help
 
@@ -41,11 +47,25 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return COMMANDS[args.command](settings, args)
+    except UsageError as exc:
+        print(f"counterscan: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader of our stdout left (`| head`): nothing more to say to anyone
+        _drop_stdout()
+        return 141
     except (BrokerError, StateFileError, OSError) as exc:
         print(f"counterscan: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail on the closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file descriptor (a test's captured stdout)
+        pass
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,161 +171,80 @@ def run_generate(settings: Settings, args: argparse.Namespace) -> int:
     from agents.kafka.clients import client_security
     from pipeline.synthetic.generator import ListingGenerator, label_line
 
-    if args.count < 0:
-        print("counterscan: --count must not be negative", file=sys.stderr)
-        return 2
+    one_stdio_each({}, {"--to-file": args.to_file, "--labels": args.labels})
+    labels = f"; labels in {shown(args.labels)}" if args.labels else ""
     if args.to_file:
         generator = ListingGenerator(args.seed)
-        with args.to_file.open("wb") as out, (args.labels.open("wb") if args.labels else open("/dev/null", "wb")) as truth:
-            for item in tqdm(generator.take(args.count), unit="listing", desc="generate", disable=args.no_progress):
+        with writing(args.to_file) as out, (writing(args.labels) if args.labels else nullcontext()) as truth:
+            for item in tqdm(generator.take(args.count), unit="listing", desc="generate",
+                             disable=not progress_shown(args.no_progress)):
                 out.write(item.value + b"\n")
-                truth.write(label_line(item))
-        print(f"wrote {args.count} listings to {args.to_file}" + (f"; labels in {args.labels}" if args.labels else ""))
+                if truth is not None:
+                    truth.write(label_line(item))
+        say(f"wrote {args.count} listings to {shown(args.to_file)}{labels}")
         return 0
-    sent = asyncio.run(publish_listings(_cluster(settings), islice(ListingGenerator(args.seed), args.count),
-                                        total=args.count, rate=args.rate, labels=args.labels,
-                                        progress=not args.no_progress, security=client_security(settings)))
-    print(f"published {sent} listings" + (f"; labels in {args.labels}" if args.labels else ""))
+    bootstrap = _cluster(settings)
+    with (writing(args.labels) if args.labels else nullcontext()) as truth:
+        sent = asyncio.run(publish_listings(bootstrap, islice(ListingGenerator(args.seed), args.count),
+                                            total=args.count, rate=args.rate, labels=truth,
+                                            progress=progress_shown(args.no_progress),
+                                            security=client_security(settings)))
+    say(f"published {sent} listings{labels}")
     return 0
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     from agents.commands.demo import format_report
     from agents.commands.demo import run_demo as demo
-    from agents.commands.demo import write_json
 
-    report = demo(settings, args.listings, args.workers, args.seed, progress=not args.no_progress)
-    print(format_report(report))
-    if args.json:
-        write_json(report, args.json)
-        print(f"report written to {args.json}")
+    report = demo(settings, args.listings, args.workers, args.seed, progress=progress_shown(args.no_progress))
+    with_json(format_report(report), report, args.json)
+    if args.json is not None and not is_stdio(args.json):
+        say(f"report written to {args.json}")
     ok = report["lost"] == 0 and report["decisions"] + report["deadletter"] == report["listings_in"]
     for why in report.get("worker_exits", []):
-        print(f"counterscan: worker {why}", file=sys.stderr)
+        say(f"counterscan: worker {why}")
     if not ok:
-        print("counterscan: some listings got no decision and no dead-letter record", file=sys.stderr)
+        say("counterscan: some listings got no decision and no dead-letter record")
     return 0 if ok else 1
 
 
-def run_score(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.offline.scoring import offline_scanner, read_lines, score_records, write_outputs
-
-    scanner = offline_scanner(settings, args.brands, args.reputation)
-    records = tqdm(read_lines(args.input), unit="listing", desc="score", disable=args.no_progress)
-    with args.output.open("wb") as out:
-        counts = write_outputs(score_records(scanner, records), out)
-    print(f"{counts['decisions']} decisions and {counts['deadletter']} dead letters written to {args.output}")
-    return 0
-
-
-def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-
-    from pipeline.offline.corpus import load_corpus
-    from pipeline.offline.evaluation import format_evaluation, format_network_comparison
-    from pipeline.offline.labeled_run import evaluate_files, evaluate_records, read_ground_truth
-
-    options = {"brands": args.brands, "reputation": args.reputation, "feedback": not args.no_feedback}
-    if args.corpus:
-        corpus = load_corpus(args.corpus)
-        # one listing at a time: the corpus is in arrival order, and a network's takedowns inform its later listings
-        report = evaluate_records(settings, corpus.records, corpus.truth, batch=1, **options)
-    elif args.labels is None:
-        print("counterscan: evaluate --input needs --labels", file=sys.stderr)
-        return 2
-    else:
-        report = evaluate_files(settings, args.input, read_ground_truth(args.labels), **options)
-    print(format_evaluation(report))
-    if "seller_networks" in report:
-        print()
-        print(format_network_comparison(report["seller_networks"]))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    return 0
-
-
-def run_train(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import date
-    from itertools import product
-
-    from pipeline.brands.catalog import BrandCatalog
-    from pipeline.offline.corpus import load_corpus, load_labeled
-    from pipeline.offline.model_selection import Candidate, CandidateResult, LabeledSource, train_selected
-    from pipeline.offline.training import model_document, training_set
-    from pipeline.scoring.model import MODEL_FILE
-    from pipeline.scoring.signals import SignalExtractor
-    from pipeline.synthetic.generator import ListingGenerator
-
-    if (args.output is None) == (not args.install):
-        print("counterscan: train needs --output FILE, or --install to replace the model the package ships",
-              file=sys.stderr)
-        return 2
-    say = (lambda *_: None) if args.no_progress else (lambda text: print(text, file=sys.stderr, flush=True))
-    corpus = load_corpus(args.corpus) if args.corpus else None
-    labeled = [(str(args.corpus), corpus.labeled())] if corpus else []
-    labeled += [(spec, load_labeled(spec)) for spec in args.labeled]
-    say(f"features of {args.count} generated listings (seed {args.seed}) and {sum(len(i) for _, i in labeled)} labeled")
-    generated = training_set(ListingGenerator(args.seed).take(args.count), SignalExtractor(BrandCatalog.load()))
-    # small labeled sets one listing at a time, so a seller network's takedowns reach its later listings
-    sources = [LabeledSource(name, training_set(items, SignalExtractor(BrandCatalog.load()),
-                                                batch=1 if len(items) < 5000 else 2000)) for name, items in labeled]
-    candidates = [Candidate(l2, share) for l2, share in product(args.l2, args.labeled_share)]
-
-    def progress(result: CandidateResult) -> None:
-        r = result.report
-        say(f"l2 {result.candidate.l2:g} labeled share {result.candidate.labeled_share:g}: held-out takedown "
-            f"precision {r['takedown_precision']} recall {r['takedown_recall']}, flagged recall {r['flagged_recall']}, "
-            f"genuine flagged {r['genuine_flagged']}" + (f"; misses {', '.join(result.missed)}" if result.missed else ""))
-
-    version = f"logistic-{date.today():%Y.%m.%d}-s{args.seed}"
-    model, provenance, results = train_selected(
-        settings, generated, {"generator_seed": args.seed, "count": args.count}, sources, candidates, version, corpus,
-        args.folds,
-        progress=progress)
-    output = MODEL_FILE if args.install else args.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(model_document(model, provenance) + b"\n")
-    print(f"wrote {output} (l2 {provenance['l2']:g}"
-          + (f", held-out {provenance['selection']['held_out']}" if results else ", no corpus to cross-validate on")
-          + ")")
-    return 0
-
-
 def run_status(settings: Settings, args: argparse.Namespace) -> int:
-    from agents.commands.operations import format_status, group_status
+    from agents.commands.operations import format_status, group_lag_exposition, group_status, status_document
     from agents.kafka.clients import client_security
 
+    if args.metrics:
+        sys.stdout.write(asyncio.run(group_lag_exposition(_cluster(settings), settings, client_security(settings))))
+        return 0
     rows, members, state = asyncio.run(group_status(_cluster(settings), settings.scan_group_id,
                                                     client_security(settings)))
-    print(format_status(rows, members, state, settings.scan_group_id))
+    with_json(format_status(rows, members, state, settings.scan_group_id),
+              status_document(rows, members, state, settings.scan_group_id), args.json)
     return 0
 
 
 def run_replay(settings: Settings, args: argparse.Namespace) -> int:
     from agents.commands.operations import replay
 
-    count = asyncio.run(replay(_cluster(settings), settings, args.since, progress=not args.no_progress))
-    print(f"re-scored {count} listings produced since {args.since.isoformat()} (rules {settings.rules_version})")
+    count = asyncio.run(replay(_cluster(settings), settings, args.since, progress=progress_shown(args.no_progress)))
+    say(f"re-scored {count} listings produced since {args.since.isoformat()} (rules {settings.rules_version})")
     return 0
 
 
 def run_seller(settings: Settings, args: argparse.Namespace) -> int:
-    import orjson
-
     from agents.commands.seller_query import read_seller_state
     from agents.kafka.clients import client_security
     from pipeline.sellers.view import format_seller_view, seller_view
 
     state, rejected = asyncio.run(read_seller_state(_cluster(settings), args.seller_id, client_security(settings),
-                                                    progress=not args.no_progress))
+                                                    progress=progress_shown(args.no_progress)))
     if rejected:
-        print(f"counterscan: {rejected} records on sellers.links are not seller links and were skipped", file=sys.stderr)
+        say(f"counterscan: {rejected} records on sellers.links are not seller links and were skipped")
     view = seller_view(state, args.seller_id)
     if view is None:
-        print(f"counterscan: nothing is known of seller {args.seller_id!r} (no reputation, no links)", file=sys.stderr)
+        say(f"counterscan: nothing is known of seller {args.seller_id!r} (no reputation, no links)")
         return 1
-    print(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() if args.json else format_seller_view(view))
+    with_json(format_seller_view(view), view, args.json)
     return 0
 
 

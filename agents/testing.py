@@ -29,7 +29,7 @@ def running_worker(bootstrap: str, log_dir: Path, metrics_port: int | None = Non
         yield proc
 
 
-async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]],
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None]],
                   security: dict[str, object] | None = None) -> None:
     client = producer(bootstrap, **(security or {}))
     await client.start()

@@ -101,10 +101,10 @@ def _status(url: str) -> int:
 def worker_recovery(bootstrap: str, seller: str, size: int) -> tuple[float, float]:
     """Seconds from a worker's start until it serves ``seller``'s network with ``size`` accounts,
     and until its /readyz answers 200."""
-    port, group = free_port(), f"links-recovery-{uuid.uuid4().hex[:6]}"
+    port, web, group = free_port(), free_port(), f"links-recovery-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory() as logs:
         started = time.monotonic()
-        with running_worker(bootstrap, Path(logs), port, scan_group_id=group, roles="scan",
+        with running_worker(bootstrap, Path(logs), port, ("--web-port", str(web)), scan_group_id=group, roles="scan",
                             app_id=f"{group}-app") as proc:
             served = ready = None
             while proc.poll() is None:
@@ -112,7 +112,7 @@ def worker_recovery(bootstrap: str, seller: str, size: int) -> tuple[float, floa
                     ready = time.monotonic() - started
                 if served is None:
                     try:
-                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sellers/{seller}", timeout=5) as answer:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{web}/sellers/{seller}", timeout=5) as answer:
                             if json.loads(answer.read())["network"]["size"] == size:
                                 served = time.monotonic() - started
                     except (urllib.error.URLError, ConnectionError):

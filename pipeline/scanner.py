@@ -19,7 +19,7 @@ import orjson
 
 from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
-from pipeline.intake.currency import load_rates
+from pipeline.intake.currency import RateTable, load_rate_table
 from pipeline.intake.normalize import NormalizedListing, normalize
 from pipeline.intake.validation import decode_listing
 from pipeline.records import (
@@ -76,7 +76,13 @@ class Scanner:
         self.networks = networks if networks is not None else SellerNetworks()
         self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks)
         self.model = model or (LogisticModel.load(settings.model_file) if settings.model_file else default_model())
-        self.rates = load_rates(settings.exchange_rates_file)
+        table = load_rate_table(settings.exchange_rates_file)
+        self.rates = table.rates
+        self.rates_as_of = table.as_of  # None when the configured file gives no date
+
+    def use_rates(self, table: RateTable) -> None:
+        """Exchange rates changed at run time; batches from now on convert with them."""
+        self.rates, self.rates_as_of = table.rates, table.as_of
 
     def use_catalog(self, catalog: BrandCatalog) -> None:
         """Brand profiles changed at run time; batches from now on use them."""

@@ -3,12 +3,17 @@
 Values come, in rising precedence, from field defaults, ``COUNTERSCAN_*``
 environment variables and command-line flags, so a worker in Kubernetes (env
 from a ConfigMap) and a developer at a shell (flags) read the same fields.
+
+Every value is checked here, once, when the settings are loaded: a process
+refuses a bad log level, SASL mechanism or port before it does any work, with a
+message that names both the flag and the environment variable to fix.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -17,9 +22,26 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "COUNTERSCAN_"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout; in an installed wheel, its site-packages
+
+
+def _default_cache_dir() -> Path:
+    """``<repo>/.cache`` in a checkout (where ``make`` puts the broker jars); for an installed wheel the
+    user's cache directory, never the installed package, which may be read-only (a container image)."""
+    pyproject = PROJECT_ROOT / "pyproject.toml"
+    if pyproject.is_file() and 'name = "counterscan"' in pyproject.read_text():
+        return PROJECT_ROOT / ".cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "counterscan"
+
 
 SESSION_TIMEOUT_MS = 10_000  # aiokafka's default: a member silent this long leaves its group
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # the logging module's, as faust spells them
+ROLES = ("scan", "feedback")
+PORT = {"minimum": 1, "maximum": 65_535}
+_SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(?::(\d+))?")  # host, [v6 address], either with :port
+_HEAP = re.compile(r"[1-9]\d*[kKmMgG]?")  # what the JVM's -Xmx takes
 
 
 # Settings in sections, as faust groups its own: a command's --help lists only the sections it uses.
@@ -36,9 +58,17 @@ SECTIONS = {
 }
 
 
-def _setting(default: Any, help: str, section: str) -> Any:
+def _setting(default: Any, help: str, section: str, **limits: Any) -> Any:
+    """A field with its help and section; ``limits`` are what :meth:`Settings.validate` checks:
+    ``choices``, ``minimum``, ``maximum`` (inclusive) and ``above`` (exclusive)."""
     assert section in SECTIONS, section
-    return field(default=default, metadata={"help": help, "section": section})
+    assert set(limits) <= {"choices", "minimum", "maximum", "above"}, limits
+    return field(default=default, metadata={"help": help, "section": section, **limits})
+
+
+def _either(choices: Iterable[str]) -> str:
+    *first, last = choices
+    return f"{', '.join(first)} or {last}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +95,16 @@ class Settings:
 
     bootstrap_servers: str | None = _setting(
         None, "Kafka bootstrap servers (host:port,...); unset means start a local broker", "connection")
-    security_protocol: str = _setting("PLAINTEXT", "Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", "connection")
-    sasl_mechanism: str = _setting("SCRAM-SHA-512", "SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN", "connection")
+    security_protocol: str = _setting("PLAINTEXT", f"Kafka security protocol: {_either(SECURITY_PROTOCOLS)}",
+                                      "connection", choices=SECURITY_PROTOCOLS)
+    sasl_mechanism: str = _setting("SCRAM-SHA-512", f"SASL mechanism: {_either(SASL_MECHANISMS)}", "connection",
+                                   choices=SASL_MECHANISMS)
     sasl_username: str | None = _setting(None, "SASL user name", "connection")
-    sasl_password: str | None = _setting(None, "SASL password (prefer the environment variable to the flag)", "connection")
+    sasl_password: str | None = _setting(
+        None, "SASL password (prefer the environment variable, or the password file, to the flag)", "connection")
+    sasl_password_file: Path | None = _setting(
+        None, "file holding the SASL password (one trailing newline is dropped); not with --sasl-password",
+        "connection")
     ssl_cafile: Path | None = _setting(None, "CA certificate file that signed the brokers' certificates", "connection")
     ssl_certfile: Path | None = _setting(None, "client certificate file, for brokers that demand one", "connection")
     ssl_keyfile: Path | None = _setting(None, "private key of the client certificate", "connection")
@@ -78,44 +114,53 @@ class Settings:
         "what a worker runs: scan (the listing hot path), feedback (outcomes into seller reputation), or both", "worker")
     scan_group_id: str = _setting(
         "counterscan-scan", "consumer group of the listing hot path; all workers share it", "worker")
-    replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes", "worker")
-    batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning")
+    replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes", "worker",
+                                       minimum=1)
+    batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
     max_inflight_batches: int = _setting(
-        3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning")
-    batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds", "tuning")
+        3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning", minimum=1)
+    batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds", "tuning", minimum=0)
     heartbeat_interval_ms: int = _setting(
-        1000, "how often a scan worker heartbeats its group; a member learns of a rebalance only then", "tuning")
-    producer_linger_ms: int = _setting(5, "how long the producer waits to fill a batch", "tuning")
-    producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition", "tuning")
-    fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions", "tuning")
-    partition_fetch_bytes: int = _setting(8_388_608, "most bytes one fetch may return from one partition", "tuning")
+        1000, "how often a scan worker heartbeats its group; a member learns of a rebalance only then; "
+        f"below the group session timeout ({SESSION_TIMEOUT_MS})", "tuning", minimum=1, maximum=SESSION_TIMEOUT_MS - 1)
+    producer_linger_ms: int = _setting(5, "how long the producer waits to fill a batch", "tuning", minimum=0)
+    producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition", "tuning",
+                                         minimum=1)
+    fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions", "tuning",
+                                    minimum=1)
+    partition_fetch_bytes: int = _setting(8_388_608, "most bytes one fetch may return from one partition", "tuning",
+                                          minimum=1)
     max_record_bytes: int = _setting(
-        1_048_576, "raw listings larger than this are dead-lettered unread", "scoring")
+        1_048_576, "raw listings larger than this are dead-lettered unread", "scoring", minimum=1)
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids", "scoring")
     # chosen with the model, by k-fold held-out figures on the hand-labeled corpus (see `counterscan train`)
     takedown_threshold: float = _setting(0.9, "default score at or above which a listing goes to takedown", "scoring")
     review_threshold: float = _setting(0.2, "default score at or above which a listing goes to review", "scoring")
     repeat_infringer_strikes: int = _setting(
-        3, "confirmed counterfeit takedowns within the window that make a seller, or its network, a repeat infringer", "sellers")
+        3, "confirmed counterfeit takedowns within the window that make a seller, or its network, a repeat infringer",
+        "sellers", minimum=1)
     repeat_infringer_window_days: int = _setting(
-        180, "days over which confirmed takedowns count towards the repeat-infringer policy", "sellers")
+        180, "days over which confirmed takedowns count towards the repeat-infringer policy", "sellers", minimum=1)
     exchange_rates_file: Path | None = _setting(
         None, "USD exchange rates (JSON) replacing the shipped table", "scoring")
     model_file: Path | None = _setting(
         None, "model file from `counterscan train`, replacing the shipped one", "scoring")
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier", "notices")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached", "notices")
-    lag_interval_s: float = _setting(5.0, "how often a scan worker reads its consumer lag, in seconds", "web")
+    lag_interval_s: float = _setting(5.0, "how often a scan worker reads its consumer lag, in seconds", "web", above=0)
     metrics_host: str = _setting("127.0.0.1", "interface of /metrics, /healthz and /readyz", "web")
-    metrics_port: int = _setting(9108, "port of /metrics, /healthz and /readyz", "web")
+    metrics_port: int = _setting(9108, "port of /metrics, /healthz and /readyz", "web", **PORT)
     web_host: str = _setting("127.0.0.1", "interface of the worker's web server", "web")
-    web_port: int = _setting(6066, "port of the worker's web server", "web")
+    web_port: int = _setting(6066, "port of the worker's web server", "web", **PORT)
     cache_dir: Path = _setting(
-        PROJECT_ROOT / ".cache", "where broker jars, broker state and data directories live", "local")
+        _default_cache_dir(), "where broker jars, broker state and data directories live", "local")
+    kafka_libs: Path | None = _setting(
+        None, "directory of the local broker's jars (fetched there with Maven if missing); "
+              "default <cache_dir>/kafka-libs", "local")
     state_dir: Path | None = _setting(
         None, "where a worker keeps its table state (RocksDB); default <cache_dir>/state/<app_id>-<web_port>", "worker")
-    kafka_heap: str = _setting("512m", "JVM heap of the local broker", "local")
-    log_level: str = _setting("info", "log level of workers and tools", "logging")
+    kafka_heap: str = _setting("512m", "JVM heap of the local broker, as -Xmx takes it (512m, 2g)", "local")
+    log_level: str = _setting("info", f"log level: {_either(LOG_LEVELS)}", "logging", choices=LOG_LEVELS)
 
     @property
     def scoring(self) -> ScoringSettings:
@@ -137,7 +182,7 @@ class Settings:
 
     @property
     def kafka_libs_dir(self) -> Path:
-        return self.cache_dir / "kafka-libs"
+        return self.kafka_libs or self.cache_dir / "kafka-libs"
 
     @property
     def worker_state_dir(self) -> Path:
@@ -158,40 +203,101 @@ class Settings:
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``COUNTERSCAN_*`` variables, then non-None overrides."""
+        """Defaults, then ``COUNTERSCAN_*`` variables, then non-None overrides; the SASL password
+        read from its file if one is named; then every value checked (:class:`SettingError`)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
+            raw = env.get(setting_env(f.name))
             if raw is not None and raw != "":
-                values[f.name] = coerce(raw, setting_type(f.name))
-        settings = cls(**values).replace(**overrides)
+                values[f.name] = coerce(raw, setting_type(f.name), f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise SettingError(f"no such settings: {sorted(unknown)}")
+        for name, fold in (("log_level", str.lower), ("security_protocol", str.upper), ("sasl_mechanism", str.upper)):
+            if isinstance(values.get(name), str):
+                values[name] = fold(values[name])
+        if values.get("sasl_password_file") is not None:
+            if values.get("sasl_password") is not None:
+                raise SettingError(f"give the SASL password once: {_named('sasl_password')} or "
+                                   f"{_named('sasl_password_file')}, not both")
+            values["sasl_password"] = read_secret(Path(values["sasl_password_file"]), "sasl_password_file")
+        settings = cls(**values)
         settings.validate()
         return settings
 
     def validate(self) -> None:
+        """Refuse what no process can run with, naming the flag and the environment variable."""
+        for f in dataclasses.fields(self):
+            _check_limits(f.name, getattr(self, f.name), f.metadata)
         if not 0.0 < self.review_threshold <= self.takedown_threshold <= 1.0:
-            raise ValueError(
-                "thresholds must satisfy 0 < review_threshold <= takedown_threshold <= 1, got "
-                f"review={self.review_threshold} takedown={self.takedown_threshold}"
-            )
-        if self.security_protocol not in {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}:
-            raise ValueError(f"security_protocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, got {self.security_protocol!r}")
+            raise SettingError(
+                f"thresholds must satisfy 0 < {_named('review_threshold')} <= {_named('takedown_threshold')} <= 1, "
+                f"got review {self.review_threshold} and takedown {self.takedown_threshold}")
         if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
-            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
-        unknown = set(self.role_set) - {"scan", "feedback"}
+            raise SettingError(
+                f"{_named('security_protocol')} {self.security_protocol} needs {_named('sasl_username')} and a "
+                f"password: {_named('sasl_password')} or {_named('sasl_password_file')}")
+        unknown = set(self.role_set) - set(ROLES)
         if unknown or not self.role_set:
-            raise ValueError(f"roles must be scan, feedback or both, got {self.roles!r}")
-        if self.batch_max_records < 1:
-            raise ValueError("batch_max_records must be at least 1")
-        if not 1 <= self.heartbeat_interval_ms < SESSION_TIMEOUT_MS:
-            raise ValueError(f"heartbeat_interval_ms must be from 1 to {SESSION_TIMEOUT_MS - 1} (the group "
-                             f"session timeout), got {self.heartbeat_interval_ms}")
-        if not self.lag_interval_s > 0:
-            raise ValueError(f"lag_interval_s must be above 0, got {self.lag_interval_s}")
-        if self.repeat_infringer_strikes < 1 or self.repeat_infringer_window_days < 1:
-            raise ValueError("repeat_infringer_strikes and repeat_infringer_window_days must be at least 1, got "
-                             f"{self.repeat_infringer_strikes} and {self.repeat_infringer_window_days}")
+            raise SettingError(f"{_named('roles')} must be scan, feedback or both (comma-separated), "
+                               f"got {self.roles!r}")
+        if self.bootstrap_servers:
+            for server in self.bootstrap_servers.split(","):
+                found = _SERVER.fullmatch(server.strip())
+                if found is None or (found.group(2) is not None
+                                     and not PORT["minimum"] <= int(found.group(2)) <= PORT["maximum"]):
+                    raise SettingError(f"{_named('bootstrap_servers')} must be host:port,... with ports from "
+                                       f"{PORT['minimum']} to {PORT['maximum']}, got {server.strip()!r}")
+        if not _HEAP.fullmatch(self.kafka_heap):
+            raise SettingError(f"{_named('kafka_heap')} must be a positive JVM heap size such as 512m or 2g, "
+                               f"got {self.kafka_heap!r}")
+
+
+class SettingError(ValueError):
+    """A setting no process can run with; the message names its flag and environment variable."""
+
+
+def setting_env(name: str) -> str:
+    """The environment variable of a setting."""
+    return ENV_PREFIX + name.upper()
+
+
+def setting_flag(name: str) -> str:
+    """The command-line flag of a setting."""
+    return "--" + name.replace("_", "-")
+
+
+def _named(name: str) -> str:
+    return f"{setting_flag(name)} ({setting_env(name)})"
+
+
+def _check_limits(name: str, value: Any, limits: Mapping[str, Any]) -> None:
+    if value is None:
+        return
+    if "choices" in limits and value not in limits["choices"]:
+        raise SettingError(f"{_named(name)} must be {_either(limits['choices'])}, got {value!r}")
+    low, high = limits.get("minimum"), limits.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        wanted = f"from {low} to {high}" if low is not None and high is not None else (
+            f"at least {low}" if low is not None else f"at most {high}")
+        raise SettingError(f"{_named(name)} must be {wanted}, got {value}")
+    if "above" in limits and not value > limits["above"]:
+        raise SettingError(f"{_named(name)} must be above {limits['above']}, got {value}")
+
+
+def read_secret(path: Path, name: str) -> str:
+    """A secret kept in a file, as Kubernetes and Docker mount them: the whole file less one
+    trailing newline (an editor's or ``echo``'s), so a password may still end in spaces."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingError(f"{_named(name)}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+    if not text:
+        raise SettingError(f"{_named(name)}: {path} is empty")
+    return text
 
 
 def setting_type(name: str) -> type:
@@ -202,13 +308,14 @@ def setting_type(name: str) -> type:
     return hint
 
 
-def coerce(raw: str, to: type) -> Any:
+def coerce(raw: str, to: type, name: str | None = None) -> Any:
+    """``raw`` as a value of type ``to``; the error names setting ``name``'s flag and variable."""
     if to is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     try:
         return to(raw)
     except ValueError as exc:
-        raise ValueError(f"cannot read {raw!r} as {to.__name__}") from exc
+        raise SettingError(f"{_named(name) + ': ' if name else ''}cannot read {raw!r} as {to.__name__}") from exc
 
 
 def setting_help(sections: Iterable[str] | None = None) -> list[tuple[str, str, Any, str, str]]:
@@ -216,6 +323,6 @@ def setting_help(sections: Iterable[str] | None = None) -> list[tuple[str, str, 
     feeds --help and the README table."""
     wanted = set(SECTIONS if sections is None else sections)
     return [
-        (f.name, ENV_PREFIX + f.name.upper(), f.default, f.metadata["help"], f.metadata["section"])
+        (f.name, setting_env(f.name), f.default, f.metadata["help"], f.metadata["section"])
         for f in dataclasses.fields(Settings) if f.metadata["section"] in wanted
     ]

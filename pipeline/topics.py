@@ -28,6 +28,8 @@ class TopicSpec:
     description: str
     schema: str | None = None
     config: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    producers: tuple[str, ...] = ()  # who writes it: counterscan's roles, or the services around it
+    consumers: tuple[str, ...] = ()  # who reads it
 
     @property
     def compacted(self) -> bool:
@@ -38,21 +40,25 @@ LISTINGS_RAW = TopicSpec(
     "listings.raw", HOT_PARTITIONS, "listing id",
     "new and changed listings from scanners and marketplace feeds",
     "listing.raw.v1.json", _config(retention_ms=str(7 * DAY_MS)),
+    producers=("scanners", "marketplace feeds"), consumers=("counterscan scan workers",),
 )
 DECISIONS = TopicSpec(
     "listings.decisions", HOT_PARTITIONS, "listing id",
     "one decision per listing revision: route, score, signals; the audit trail",
     "decision.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("counterscan scan workers",), consumers=("audit and analytics services",),
 )
 TAKEDOWN = TopicSpec(
     "suspects.takedown", HOT_PARTITIONS, "listing id",
     "high-confidence suspects as takedown notices",
     "takedown_notice.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("counterscan scan workers",), consumers=("takedown services",),
 )
 REVIEW = TopicSpec(
     "suspects.review", HOT_PARTITIONS, "listing id",
     "medium-confidence suspects for human review queues",
     "review_request.v1.json", _config(retention_ms=str(30 * DAY_MS)),
+    producers=("counterscan scan workers",), consumers=("review tools",),
 )
 # A dead letter carries at most this many bytes of the original (pipeline/records.py): a record
 # the broker refused to store would stall its partition forever. In base64 with its JSON it stays
@@ -63,43 +69,56 @@ DEADLETTER = TopicSpec(
     "records that could not be processed, with the original bytes and a reason code",
     "deadletter.v1.json",
     _config(retention_ms=str(30 * DAY_MS), max_message_bytes=str(2 * DEADLETTER_ORIGINAL_BYTES)),
+    producers=("counterscan scan and feedback workers",), consumers=("operators",),
 )
 OUTCOMES = TopicSpec(
     "enforcement.outcomes", 6, "listing id",
     "what takedown services and reviewers concluded",
     "enforcement_outcome.v1.json",
+    producers=("takedown services", "reviewers"), consumers=("counterscan feedback workers",),
 )
 BRAND_PROFILES = TopicSpec(
     "brands.profiles", 1, "brand id",
     "brand protection profiles, editable at run time",
     "brand_profile.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("brand-protection teams",), consumers=("counterscan scan workers",),
+)
+EXCHANGE_RATES = TopicSpec(
+    "reference.exchange_rates", 1, "table name (usd)",
+    "the USD exchange-rate table with its as_of date, replacing the shipped one at run time",
+    "exchange_rates.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("operators",), consumers=("counterscan scan workers",),
 )
 OUTCOMES_BY_SELLER = TopicSpec(
     "counterscan.outcomes-by-seller", 6, "seller id",
     "internal: enforcement outcomes re-keyed by seller, so one worker owns each seller's reputation",
     "enforcement_outcome.v1.json", _config(retention_ms=str(7 * DAY_MS)),
+    producers=("counterscan feedback workers",), consumers=("counterscan feedback workers",),
 )
 SELLER_REPUTATION = TopicSpec(
     "sellers.reputation", 6, "seller id",
     "changelog of seller state built from outcomes",
     config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan feedback workers",), consumers=("counterscan scan and feedback workers",),
 )
 
 SUSPECTS_SELLERS = TopicSpec(
     "suspects.sellers", 6, "seller id",
     "seller-level recommendations: repeat infringers and accounts of repeat-infringer networks, with evidence",
     "seller_recommendation.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("counterscan feedback workers",), consumers=("trust-and-safety teams",),
 )
 SELLER_LINKS = TopicSpec(
     "sellers.links", 6, "seller id|kind:point",
     "changelog of seller-to-contact-point and seller-to-image links that form seller networks",
     "seller_link.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan scan workers",), consumers=("counterscan scan and feedback workers",),
 )
 
 # What a scan worker reads from the beginning before it scans: the state it decides with.
-SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, SELLER_REPUTATION, SELLER_LINKS)
+SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
-    SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS,
+    EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS,
 )

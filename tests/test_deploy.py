@@ -30,36 +30,72 @@ def test_compose_has_kafka_topics_workers_prometheus_and_grafana():
         assert (DEPLOY / source).exists(), source
 
 
-@pytest.mark.parametrize("name", ["configmap.yaml", "deployment.yaml", "service.yaml", "scaledobject.yaml"])
-def test_k8s_manifests_parse_with_kind_and_name(name):
-    manifest = load(DEPLOY / "k8s" / name)
-    assert manifest["apiVersion"] and manifest["kind"] and manifest["metadata"]["name"]
+K8S = DEPLOY / "k8s"
+K8S_MANIFESTS = sorted(path for path in K8S.rglob("*.yaml") if path.name != "kustomization.yaml")
 
 
-def test_deployment_probes_resources_and_settings():
-    deployment = load(DEPLOY / "k8s" / "deployment.yaml")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+def k8s_documents(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def k8s_base(kind: str, name: str) -> dict:
+    (found,) = [doc for path in sorted((K8S / "base").glob("*.yaml")) for doc in k8s_documents(path)
+                if doc["kind"] == kind and doc["metadata"]["name"] == name]
+    return found
+
+
+def k8s_settings() -> list[dict[str, str]]:
+    """Every set of COUNTERSCAN_* values the kustomizations give the settings ConfigMap."""
+    found = []
+    for kustomization in sorted(K8S.rglob("kustomization.yaml")):
+        for generator in load(kustomization).get("configMapGenerator", []):
+            pairs = list(generator.get("literals", []))
+            for env_file in generator.get("envs", []):
+                pairs += [line for line in (kustomization.parent / env_file).read_text().splitlines() if line.strip()]
+            found.append(dict(pair.split("=", 1) for pair in pairs))
+    return found
+
+
+@pytest.mark.parametrize("path", K8S_MANIFESTS, ids=lambda p: str(p.relative_to(K8S)))
+def test_k8s_manifests_parse_with_kind_and_name(path: Path):
+    for manifest in k8s_documents(path):
+        assert manifest["apiVersion"] and manifest["kind"] and manifest["metadata"]["name"]
+
+
+@pytest.mark.parametrize("kind, name", [("Deployment", "counterscan-scan"), ("StatefulSet", "counterscan-feedback")])
+def test_worker_probes_resources_and_settings(kind: str, name: str):
+    workload = k8s_base(kind, name)
+    (container,) = workload["spec"]["template"]["spec"]["containers"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
     assert container["ports"][0]["containerPort"] == Settings().metrics_port
-    settings = load(DEPLOY / "k8s" / "configmap.yaml")["data"]
-    assert set(settings) <= KNOWN_ENV
-    Settings.load(env=settings)  # every value reads as its setting's type
+    own = {var["name"]: var["value"] for var in container["env"]}
+    assert set(own) <= KNOWN_ENV
+    Settings.load(env=own)
+
+
+def test_k8s_settings_are_known_and_read_as_their_types():
+    every = k8s_settings()
+    assert every
+    for settings in every:
+        assert set(settings) <= KNOWN_ENV
+    merged = {key: value for settings in every for key, value in settings.items()}
+    Settings.load(env=merged | {"COUNTERSCAN_SASL_USERNAME": "u", "COUNTERSCAN_SASL_PASSWORD": "p"})
 
 
 def test_keda_scales_on_the_scan_groups_lag_up_to_the_partition_count():
-    scaled = load(DEPLOY / "k8s" / "scaledobject.yaml")
+    scaled = k8s_base("ScaledObject", "counterscan-scan")
     trigger = scaled["spec"]["triggers"][0]
     assert trigger["type"] == "kafka"
     assert trigger["metadata"]["topic"] == LISTINGS_RAW.name
     assert trigger["metadata"]["consumerGroup"] == Settings().scan_group_id
     assert scaled["spec"]["maxReplicaCount"] == LISTINGS_RAW.partitions
-    assert scaled["spec"]["scaleTargetRef"]["name"] == load(DEPLOY / "k8s" / "deployment.yaml")["metadata"]["name"]
+    assert k8s_base("Deployment", scaled["spec"]["scaleTargetRef"]["name"])
 
 
 def test_service_exposes_the_metrics_port():
-    service = load(DEPLOY / "k8s" / "service.yaml")
+    service = k8s_base("Service", "counterscan-metrics")
     assert service["spec"]["ports"][0]["port"] == Settings().metrics_port
 
 

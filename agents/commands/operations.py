@@ -7,10 +7,13 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import CollectorRegistry, generate_latest
 from tqdm import tqdm
 
 from agents.kafka.batching import produce_all
 from agents.kafka.clients import client_security, partition_ids, producer
+from agents.kafka.group_lag import read_group_lags, watched_groups
+from agents.worker.metrics import group_lag_gauges
 from pipeline import topics
 from pipeline.scanner import Scanner
 from pipeline.settings import Settings
@@ -65,6 +68,16 @@ def format_status(rows: list[PartitionState], members: list[str], state: str, gr
     return "\n".join(lines)
 
 
+def status_document(rows: list[PartitionState], members: list[str], state: str, group: str) -> dict[str, object]:
+    """What ``counterscan status --json`` writes: the group, its state and members, and per
+    partition of listings.raw its end offset, the group's committed offset (null if none) and lag."""
+    return {
+        "group": group, "state": state, "members": members, "topic": topics.LISTINGS_RAW.name,
+        "partitions": [{"partition": r.partition, "end": r.end, "committed": r.committed, "lag": r.lag} for r in rows],
+        "total": {"end": sum(r.end for r in rows), "lag": sum(r.lag for r in rows)},
+    }
+
+
 async def replay(bootstrap: str, settings: Settings, since: datetime, progress: bool = True) -> int:
     """Scan listings.raw again from ``since`` up to the offsets it has now, with the rules in force,
     and write the outputs as a worker would: a backfill after a rule change. Outside the consumer
@@ -109,3 +122,21 @@ async def replay(bootstrap: str, settings: Settings, since: datetime, progress: 
         await client.stop()
         await consumer.stop()
 
+
+
+async def group_lag_exposition(bootstrap: str, settings: Settings, security: dict[str, object] | None = None) -> str:
+    """Every watched group's lag from its committed offsets, in the Prometheus text format: what a
+    worker exports, read once (for a cron job's textfile collector, or a look during an outage)."""
+    registry = CollectorRegistry()
+    lag, _seconds = group_lag_gauges(registry)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(security or {}))
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **(security or {}))
+    await admin.start()
+    await reader.start()
+    try:
+        for row in await read_group_lags(admin, reader, watched_groups(settings)):
+            lag.labels(group=row.group, topic=row.topic, partition=str(row.partition)).set(row.lag)
+    finally:
+        await reader.stop()
+        await admin.close()
+    return generate_latest(registry).decode()

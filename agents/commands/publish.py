@@ -5,7 +5,8 @@ Records go out in batches through the hot path's own producer helper and the
 call returns only once the broker has acknowledged every one, so a caller that
 then counts outputs knows exactly what went in. With a rate, listings are
 spread evenly over time (an offered load, for latency and fault runs) and
-acknowledgements are awaited in the background of the sending.
+acknowledgements are awaited in the background of the sending. Ground truth
+goes to a file, or to a stream the caller opened (the CLI's stdout for ``-``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import IO
 
 from tqdm import tqdm
 
@@ -32,7 +34,7 @@ BATCH = 5000
 
 async def publish_listings(
     bootstrap_servers: str, listings: Iterable[GeneratedListing], *, total: int | None = None,
-    rate: float | None = None, labels: Path | None = None, progress: bool = False,
+    rate: float | None = None, labels: Path | IO[bytes] | None = None, progress: bool = False,
     topic: str = topics.LISTINGS_RAW.name, security: dict[str, object] | None = None,
 ) -> int:
     """Send ``listings`` (at ``rate`` per second if given; ground truth to ``labels`` if given)
@@ -43,7 +45,7 @@ async def publish_listings(
     sent = 0
     pending: list[asyncio.Future[object]] = []
     with ExitStack() as stack:
-        truth = stack.enter_context(labels.open("wb")) if labels else None
+        truth = stack.enter_context(labels.open("wb")) if isinstance(labels, Path) else labels
         bar = stack.enter_context(tqdm(total=total, unit="listing", desc="publish", disable=not progress,
                                        mininterval=0.5))
         started = time.monotonic()

@@ -4,6 +4,12 @@ The same launcher serves ``make demo``, the test fixtures, the benchmarks and
 ``counterscan broker start|stop|status``, so every path exercises one broker
 setup. Ephemeral brokers die with the process that started them (Linux
 parent-death signal), so a crashed test run leaves no JVM behind.
+
+What the broker reads besides its jars (the properties template, the log4j2
+configuration, the Maven project that resolves the jars) lives in
+``agents/kafka/resources/`` and ships in the wheel, so an installed counterscan
+starts the same broker as a checkout; the jars come from
+``COUNTERSCAN_KAFKA_LIBS`` or ``<cache_dir>/kafka-libs``.
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ from typing import NamedTuple
 
 from agents.kafka.probe import BrokerError, metadata_problem, wait_until_ready
 from agents.processes import alive, die_with_parent, distinct_ports, terminate
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import Settings
 
-KAFKA_DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
+KAFKA_RESOURCES = Path(__file__).resolve().parent / "resources"  # package data, in a checkout and in the wheel
 VERSION_LINE = re.compile(r"Kafka version: (\S+)")
 
 
@@ -81,15 +87,16 @@ class BrokerHandle:
 
 
 def ensure_kafka_jars(settings: Settings) -> Path:
-    """Resolve the broker jars with Maven unless they are already cached."""
+    """Resolve the broker jars with Maven unless they are already in ``settings.kafka_libs_dir``."""
     libs = settings.kafka_libs_dir
     if any(libs.glob("kafka_2.13-*.jar")):
         return libs
     if shutil.which("mvn") is None:
-        raise BrokerError("Maven (mvn) is needed to fetch Apache Kafka from Maven Central; install it")
+        raise BrokerError(f"no Kafka jars in {libs}: point COUNTERSCAN_KAFKA_LIBS at a directory of them, "
+                          "or install Maven (mvn) to fetch Apache Kafka from Maven Central")
     libs.mkdir(parents=True, exist_ok=True)
     cmd = [
-        "mvn", "-q", "-B", "-f", str(KAFKA_DEPLOY_DIR / "pom.xml"),
+        "mvn", "-q", "-B", "-f", str(KAFKA_RESOURCES / "pom.xml"),
         "dependency:copy-dependencies", f"-Dkafka.libs={libs}",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -141,14 +148,14 @@ class LocalBroker:
         return [
             java, f"-Xms{self.settings.kafka_heap}", f"-Xmx{self.settings.kafka_heap}",
             "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={KAFKA_DEPLOY_DIR / 'log4j2.properties'}",
+            f"-Dlog4j2.configurationFile={KAFKA_RESOURCES / 'log4j2.properties'}",
             "-cp", f"{libs}/*", main, *args,
         ]
 
     def _write_config(self) -> Path:
         broker_port, controller_port, sasl_ssl_port = distinct_ports(
             self.port, None, self.sasl_ssl.port if self.sasl_ssl is not None else None)
-        template = Template((KAFKA_DEPLOY_DIR / "server.properties.template").read_text())
+        template = Template((KAFKA_RESOURCES / "server.properties.template").read_text())
         config = self.data_dir / "server.properties"
         listener, listener_settings = "", ""
         if self.sasl_ssl is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import faust
+import orjson
 
 from agents.kafka.clients import client_security, faust_credentials, resolve_bootstrap
 from agents.worker.background import BackgroundErrors
@@ -61,6 +63,20 @@ def create_app(settings: Settings) -> faust.App:
         state.track_strikes()
         register_outcome_agents(app, settings, state, partial(caught_up, followers))
     app.service(GroupLagService(settings, bootstrap, client_security(settings), metrics, errors))
-    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors,
-                                    sellers))
+    app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors))
+    serve_seller_views(app, sellers)
     return app
+
+
+def serve_seller_views(app: faust.App, sellers: Callable[[str], dict[str, Any] | None]) -> None:
+    """``/sellers/{seller_id}`` on the worker's web port (``web_port``): what the worker knows of a
+    seller and its network. Not on the metrics port, which is what a Service exposes to the
+    monitoring stack: seller data is for the people and tools that work cases."""
+
+    @app.page("/sellers/{seller_id}")
+    async def seller_page(view: Any, _request: Any, seller_id: str) -> Any:
+        body = sellers(seller_id)
+        if body is None:
+            return view.bytes(orjson.dumps({"error": "unknown seller", "seller_id": seller_id}),
+                              content_type="application/json", status=404)
+        return view.bytes(orjson.dumps(body), content_type="application/json")

@@ -62,11 +62,7 @@ class Metrics:
         self.consumer_lag = Gauge("counterscan_consumer_lag", "Log end offset minus this worker's position",
                                   ["topic", "partition"], registry=r)
         # the whole group's lag from its committed offsets: every worker exports all of it (agents/worker/lag.py)
-        self.group_lag = Gauge("counterscan_consumergroup_lag", "Log end offset minus the group's committed offset, "
-                               "per partition of the group's topics", ["group", "topic", "partition"], registry=r)
-        self.group_lag_seconds = Gauge("counterscan_consumergroup_lag_seconds", "The group's lag over the rate it "
-                                       "committed at lately; while it commits nothing, how long it has been stuck",
-                                       ["group"], registry=r)
+        self.group_lag, self.group_lag_seconds = group_lag_gauges(r)
         self.output_refusals = Counter("counterscan_output_refusals", "Times the broker refused an output and the "
                                        "batches in flight were rewound (the error is logged)", registry=r)
         self.records_rescanned = Counter("counterscan_records_rescanned", "Input records scanned again after a "
@@ -74,6 +70,8 @@ class Metrics:
         self.background_errors = Counter("counterscan_background_errors", "Rounds of a background task (lag, "
                                          "state followers, reports, web views) cut short by an error and "
                                          "retried; the worker went on", ["task"], registry=r)
+        self.rates_as_of = Gauge("counterscan_exchange_rates_as_of_timestamp_seconds", "When the exchange rates in "
+                                 "force were taken (Unix time); 0 when the table gives no date", registry=r)
         self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
         self.worker = Info("counterscan_worker", "What this worker runs", registry=r)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
@@ -131,3 +129,12 @@ class BatchHistogram:
         labels = [repr(float(b)) for b in self.bounds] + ["+Inf"]
         yield HistogramMetricFamily(self.name, self.documentation, buckets=list(zip(labels, cumulative)),
                                     sum_value=total)
+
+
+def group_lag_gauges(registry: CollectorRegistry) -> tuple[Gauge, Gauge]:
+    """The group-lag gauges: a worker's, and ``counterscan status --metrics``'s, by one definition."""
+    lag = Gauge("counterscan_consumergroup_lag", "Log end offset minus the group's committed offset, per partition "
+                "of the group's topics", ["group", "topic", "partition"], registry=registry)
+    seconds = Gauge("counterscan_consumergroup_lag_seconds", "The group's lag over the rate it committed at lately; "
+                    "while it commits nothing, how long it has been stuck", ["group"], registry=registry)
+    return lag, seconds

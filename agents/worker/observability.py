@@ -1,18 +1,16 @@
-"""The worker's own HTTP endpoints: /metrics for Prometheus, /healthz and /readyz for probes,
-and /sellers/{seller_id}, what the worker knows of a seller and its network.
+"""The worker's monitoring endpoints: /metrics for Prometheus, /healthz and /readyz for probes.
 
 Served by aiohttp (already in the worker through Faust) on the metrics port,
-bound to 127.0.0.1 unless configured otherwise. The seller view is read from
-the worker's memory, so an analyst sees what decisions are being made with.
+bound to 127.0.0.1 unless configured otherwise. The port is what a Service
+exposes to the monitoring stack, so it serves monitoring and nothing else; the
+seller view lives on the worker's web port (:func:`agents.worker.app.serve_seller_views`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-import orjson
 from aiohttp import web
 from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -24,12 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class ObservabilityServer(Service):
-    """Serves the worker's metrics, probes and seller view. A view that fails answers 500 and
+    """Serves the worker's metrics and probes. A view that fails answers 500 and
     is counted as the ``web`` task's error; the server and the worker go on."""
 
     def __init__(self, metrics: Metrics, host: str, port: int, ready: Callable[[], tuple[bool, str]],
-                 errors: BackgroundErrors, sellers: Callable[[str], dict[str, Any] | None] | None = None,
-                 **kwargs: object) -> None:
+                 errors: BackgroundErrors, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.metrics = metrics
         self.host = host
@@ -37,7 +34,6 @@ class ObservabilityServer(Service):
         self.ready = ready
         self.errors = errors
         errors.declare("web")
-        self.sellers = sellers
 
     @web.middleware
     async def _contained(self, request: web.Request,
@@ -55,8 +51,6 @@ class ObservabilityServer(Service):
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
-        if self.sellers is not None:
-            app.router.add_get("/sellers/{seller_id}", self._seller)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, self.host, self.port).start()
@@ -76,14 +70,3 @@ class ObservabilityServer(Service):
     async def _readyz(self, _request: web.Request) -> web.Response:
         ready, reason = self.ready()
         return web.Response(text=reason + "\n", status=200 if ready else 503)
-
-    async def _seller(self, request: web.Request) -> web.Response:
-        seller_id = request.match_info["seller_id"]
-        view = self.sellers(seller_id) if self.sellers is not None else None
-        if view is None:
-            return _json({"error": "unknown seller", "seller_id": seller_id}, 404)
-        return _json(view, 200)
-
-
-def _json(body: dict[str, Any], status: int) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")

@@ -46,13 +46,14 @@ from agents.worker.metrics import Metrics
 from agents.worker.sellers import link_outputs, seller_followers
 from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
+from pipeline.intake.currency import RateTableError, load_rate_table, parse_rate_table
 from pipeline.records import deadletter_record
 from pipeline.scanner import BatchResult, Scanner
 from pipeline.sellers.networks.types import Link
 from pipeline.sellers.state import SellerState
 from pipeline.settings import Settings
 from pipeline.timestamps import format_timestamp, utc_now
-from pipeline.types import OutputRecord, Rejection
+from pipeline.types import OutputRecord, Reason, Rejection
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF_S = (0.5, 5.0)  # first and longest wait before producing a refused batch again
@@ -105,6 +106,8 @@ class ListingScanService(Service):
                                networks=self.sellers.networks)
         self.unsent_links: list[Link] = []  # learned, but their batch was refused: sent with the next one
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
+        as_of = self.scanner.rates_as_of
+        metrics.rates_as_of.set(as_of.timestamp() if as_of else 0)
         self.batch_lock = asyncio.Lock()
         self.in_flight: deque[InFlight] = deque()
         self.retry_backoff_s = RETRY_BACKOFF_S[0]
@@ -114,6 +117,8 @@ class ListingScanService(Service):
         self.origin = uuid.uuid4().hex.encode()  # marks the links this process publishes
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.errors,
+                                   self.security),
+            CompactedTopicFollower(bootstrap_servers, topics.EXCHANGE_RATES.name, self.apply_rates, self.errors,
                                    self.security),
             *seller_followers(bootstrap_servers, self.security, self.sellers, self._report, self.errors, self.origin),
         ]
@@ -133,6 +138,23 @@ class ListingScanService(Service):
         self.scanner.use_catalog(self.profiles.catalog)
         self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         log.info("brand profile %r in force (%d brands)", key, len(self.profiles.catalog.profiles))
+
+    def apply_rates(self, key: bytes | None, value: bytes | None, partition: int, offset: int) -> None:
+        """A table on reference.exchange_rates: in force from the next batch, or refused and reported
+        (the table in force stays). A tombstone brings back the configured table."""
+        try:
+            table = (load_rate_table(self.settings.exchange_rates_file) if value is None
+                     else parse_rate_table(orjson.loads(value), f"{topics.EXCHANGE_RATES.name}@{offset}", True))
+        except (orjson.JSONDecodeError, RateTableError) as exc:
+            log.error("exchange rates at offset %d refused, previous table stays in force: %s", offset, exc)
+            rejection = Rejection(Reason.SCHEMA_VIOLATION, str(exc)[:300])
+            record = deadletter_record(rejection, topic=topics.EXCHANGE_RATES.name, partition=partition, offset=offset,
+                                       key=key, value=value, failed_at=format_timestamp(utc_now()))
+            self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
+            return
+        self.scanner.use_rates(table)
+        self.metrics.rates_as_of.set(table.as_of.timestamp() if table.as_of else 0)
+        log.info("exchange rates as of %s in force (%d currencies)", table.as_of, len(table.rates))
 
     def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
         """Send a report from a synchronous state handler; the task is kept until the broker

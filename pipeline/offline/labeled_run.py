@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -56,10 +56,13 @@ class GroundTruth:
         return {name: values for name, values in found.items() if values}
 
 
-def read_ground_truth(path: Path) -> GroundTruth:
-    """One JSON object per line; a line without ``listing_id`` and ``label`` is an error that names it."""
+def read_ground_truth(source: Path | IO[bytes], name: str | None = None) -> GroundTruth:
+    """One JSON object per line, from a file or an open stream (stdin); a line without
+    ``listing_id`` and ``label`` is an error that names it (and ``name``, else the file)."""
+    path = name or (str(source) if isinstance(source, Path) else str(getattr(source, "name", "stream")))
     rows: dict[str, Mapping[str, Any]] = {}
-    for number, line in enumerate(path.read_bytes().splitlines(), 1):
+    data = source.read_bytes() if isinstance(source, Path) else source.read()
+    for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
         try:

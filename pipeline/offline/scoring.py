@@ -64,13 +64,18 @@ def load_reputation(path: Path, networks: SellerNetworks | None = None) -> Reput
     return book
 
 
-def read_lines(path: Path) -> Iterator[InputRecord]:
-    """Each line of the file as a record of ``listings.raw``, offset = line number - 1."""
-    with path.open("rb") as handle:
-        for offset, line in enumerate(handle):
-            value = line.rstrip(b"\r\n")
-            if value.strip():
-                yield InputRecord(f"file:{path.name}", 0, offset, _listing_key(value), value)
+def read_lines(source: Path | IO[bytes], name: str | None = None) -> Iterator[InputRecord]:
+    """Each line of a file, or of a stream already open (stdin), as a record of ``listings.raw``,
+    offset = line number - 1; ``name`` (else the file's) names the source in dead letters."""
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            yield from read_lines(handle, name or source.name)
+        return
+    topic = f"file:{name or Path(str(getattr(source, 'name', 'stream'))).name}"
+    for offset, line in enumerate(source):
+        value = line.rstrip(b"\r\n")
+        if value.strip():
+            yield InputRecord(topic, 0, offset, _listing_key(value), value)
 
 
 def _listing_key(value: bytes) -> bytes | None:
@@ -107,6 +112,7 @@ def offline_scanner(settings: Settings, brands: Path | None = None, reputation: 
 
 
 def write_outputs(outputs: Iterable[OutputRecord], out: IO[bytes]) -> dict[str, int]:
+    """Each output a line of ``out``; how many decisions and dead letters were written."""
     counts = {"decisions": 0, "deadletter": 0}
     for output in outputs:
         out.write(output.value + b"\n")

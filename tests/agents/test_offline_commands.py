@@ -28,7 +28,7 @@ def test_train_cross_validates_on_a_corpus_and_writes_its_provenance(tmp_path, c
     assert [c["l2"] for c in trained["selection"]["candidates"]] and trained["selection"]["k"] == 2
     assert trained["l2"] == trained["selection"]["candidates"][0]["l2"]  # the best held-out candidate is the one fitted
     assert set(document["weights"]) >= {"secondhand", "image_match_bits"}
-    assert str(output) in capsys.readouterr().out
+    assert str(output) in capsys.readouterr().err  # a summary: stderr, so stdout carries results only
 
     report = tmp_path / "report.json"
     assert main(["evaluate", "--corpus", str(CORPUS), "--model-file", str(output), "--no-feedback",

@@ -41,11 +41,19 @@ def metrics_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def worker(topics_created: str, metrics_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_port() -> int:
+    """Where the session's worker serves /sellers/{id}."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def worker(topics_created: str, metrics_port: int, web_port: int,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker scanning listings.raw; yields the bootstrap servers."""
     log_dir = tmp_path_factory.mktemp("worker")
     group = SESSION_GROUP
-    with running_worker(topics_created, log_dir, metrics_port, scan_group_id=group, app_id="counterscan-it") as proc:
+    with running_worker(topics_created, log_dir, metrics_port, ("--web-port", str(web_port)), scan_group_id=group,
+                        app_id="counterscan-it") as proc:
         asyncio.run(wait_for_group(topics_created, group, 1, exited=lambda: first_exit([proc])))
         yield topics_created
         assert proc.poll() is None, "worker died during the tests:\n" + (log_dir / "process-0.log").read_text()[-3000:]

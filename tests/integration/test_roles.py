@@ -22,14 +22,14 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_a_feedback_only_worker_starts_and_serves_seller_views(topics_created: str, tmp_path: Path):
-    port = free_port()
-    with running_worker(topics_created, tmp_path, metrics_port=port, roles="feedback",
-                        app_id=f"feedback-only-{uuid.uuid4().hex[:6]}", web_port=str(free_port())) as proc:
+    port, web = free_port(), free_port()
+    with running_worker(topics_created, tmp_path, port, ("--web-port", str(web)), roles="feedback",
+                        app_id=f"feedback-only-{uuid.uuid4().hex[:6]}") as proc:
         deadline = time.monotonic() + 90
         answer: tuple[int, bytes] = (0, b"")
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                answer = get(f"http://127.0.0.1:{port}/sellers/nobody-{uuid.uuid4().hex[:6]}")
+                answer = get(f"http://127.0.0.1:{web}/sellers/nobody-{uuid.uuid4().hex[:6]}")
                 break
             except OSError:
                 time.sleep(0.5)
@@ -37,4 +37,12 @@ def test_a_feedback_only_worker_starts_and_serves_seller_views(topics_created: s
         status, body = answer
         assert status == 404
         assert json.loads(body)["error"] == "unknown seller"
-        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        while time.monotonic() < deadline:  # the metrics server may start a moment after the web server
+            try:
+                health = get(f"http://127.0.0.1:{port}/healthz")[0]
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert health == 200
+        status, body = get(f"http://127.0.0.1:{port}/sellers/nobody")  # the metrics port: monitoring only
+        assert status == 404 and b"unknown seller" not in body

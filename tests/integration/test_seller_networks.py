@@ -81,14 +81,14 @@ def test_topics_create_makes_the_seller_topics(topics_created: str):
 
 
 @pytest.fixture(scope="module")
-def network(worker: str, metrics_port: int) -> dict[str, dict]:
+def network(worker: str, web_port: int) -> dict[str, dict]:
     """A seller with three confirmed takedowns and a phone hash; then the first listings of a new
     account with the same phone and of a new account with a phone of its own."""
     decide_all(worker, [first_listing(f"{RUN}-old-1", OLD, contact("phone"), "2020-01-01T00:00:00Z")])
     asyncio.run(produce(worker, topics.OUTCOMES.name, [outcome(RUN, OLD, n) for n in range(3)]))
-    known = until(lambda: (answer := view(metrics_port, OLD))[0] == 200
+    known = until(lambda: (answer := view(web_port, OLD))[0] == 200
                   and answer[1]["reputation"]["confirmed_takedowns"] == 3 and answer[1]["links"], 90)
-    assert known, f"the worker never knew {OLD}'s takedowns and phone: {view(metrics_port, OLD)}"
+    assert known, f"the worker never knew {OLD}'s takedowns and phone: {view(web_port, OLD)}"
     return decide_all(worker, [first_listing(f"{RUN}-new-1", NEW, contact("phone")),
                                first_listing(f"{RUN}-stranger-1", STRANGER, contact("other phone"))])
 
@@ -102,26 +102,26 @@ def test_a_new_account_sharing_a_phone_with_a_counterfeiter_is_reviewed_on_its_f
     assert OLD in signal["detail"] and "contact point" in signal["detail"]
 
 
-def test_the_worker_serves_the_network_as_json(network: dict, metrics_port: int):
-    found = until(lambda: (a := view(metrics_port, NEW))[0] == 200 and len(a[1]["links"]) == 2 and a)
-    assert found, f"the worker never served both links: {view(metrics_port, NEW)}"
+def test_the_worker_serves_the_network_as_json(network: dict, web_port: int):
+    found = until(lambda: (a := view(web_port, NEW))[0] == 200 and len(a[1]["links"]) == 2 and a)
+    assert found, f"the worker never served both links: {view(web_port, NEW)}"
     _, answer = found
     assert members(answer) == {OLD: 3, NEW: 0}
     assert answer["network"]["other_accounts_confirmed_takedowns"] == 3
     assert answer["evidence"]["shared_points"] == [
         {"kind": "contact", "point_prefix": contact("phone")[:12], "sellers": [OLD, NEW]}]
     assert contact("phone") not in json.dumps(answer)
-    status, missing = view(metrics_port, f"{RUN}-nobody")
+    status, missing = view(web_port, f"{RUN}-nobody")
     assert status == 404 and missing == {"error": "unknown seller", "seller_id": f"{RUN}-nobody"}
 
 
 def test_the_seller_command_prints_the_network(network: dict, worker: str):
-    as_json = until(lambda: (r := cli(worker, "seller", NEW, "--json", "--no-progress")).returncode == 0
+    as_json = until(lambda: (r := cli(worker, "seller", NEW, "--json", "-", "--no-progress")).returncode == 0
                     and len(json.loads(r.stdout)["links"]) == 2 and r)
     assert as_json, "the seller command never showed both links"
     answer = json.loads(as_json.stdout)
     assert members(answer) == {OLD: 3, NEW: 0}
-    old = cli(worker, "seller", OLD, "--json", "--no-progress")
+    old = cli(worker, "seller", OLD, "--json", "-", "--no-progress")
     assert json.loads(old.stdout)["reputation"]["confirmed"] == 3  # the full record: the command read it
     assert sorted(json.loads(old.stdout)["evidence"]["recent_outcome_ids"]) == [f"{RUN}-o{n}" for n in range(3)]
     text = cli(worker, "seller", NEW, "--no-progress")
@@ -201,10 +201,12 @@ def test_links_of_a_refused_batch_reach_sellers_links_once_it_accepts_writes(wor
     assert expected <= {k for _, k, _ in links}, "links of the refused batch never reached sellers.links"
 
 
-def scan_worker(bootstrap: str, log_dir: Path, port: int, group: str):
+def scan_worker(bootstrap: str, log_dir: Path, ports: tuple[int, int], group: str):
+    """A scan-only worker on (metrics port, web port): metrics and probes on one, seller views on the other."""
     asyncio.run(start_group_at_end(bootstrap, group))
     log_dir.mkdir()
-    return running_worker(bootstrap, log_dir, port, scan_group_id=group, roles="scan", app_id=f"sn-{group}")
+    return running_worker(bootstrap, log_dir, ports[0], ("--web-port", str(ports[1])), scan_group_id=group,
+                          roles="scan", app_id=f"sn-{group}")
 
 
 def processed(port: int) -> float:
@@ -219,12 +221,12 @@ def test_a_restarted_worker_knows_the_networks_without_reading_listings(topics_c
     ours = f"{RUN}-chain-".encode()
     items = [listing(listing_id=f"{seller}-1", **{"seller.id": seller, "seller.contact_hashes": [contact(p) for p in phones]})
              for seller, phones in chain]
-    first_port = free_port()
-    with scan_worker(bootstrap, tmp_path / "first", first_port, f"sn-{RUN}-1") as proc:
+    first_port, first_web = free_port(), free_port()
+    with scan_worker(bootstrap, tmp_path / "first", (first_port, first_web), f"sn-{RUN}-1") as proc:
         asyncio.run(wait_for_group(bootstrap, f"sn-{RUN}-1", 1, exited=lambda: first_exit([proc])))
         decide_all(bootstrap, items)
         assert until(lambda: processed(first_port) >= len(items)), "the first worker scanned nothing"
-        assert until(lambda: view(first_port, f"{RUN}-chain-c")[1].get("network", {}).get("size") == 3)
+        assert until(lambda: view(first_web, f"{RUN}-chain-c")[1].get("network", {}).get("size") == 3)
     # the session's worker publishes the same links as the first one: counting records could
     # stop the read on two copies of one link, so it waits for each link by its key
     expected = {f"{seller}|contact:{contact(p)}" for seller, phones in chain for p in phones}
@@ -232,12 +234,12 @@ def test_a_restarted_worker_knows_the_networks_without_reading_listings(topics_c
                                    lambda rs: expected <= {k.decode() for _, k, _ in rs if k.startswith(ours)}, 90))
     assert {k.decode() for _, k, _ in links if k.startswith(ours)} == expected
 
-    second_port = free_port()
+    second_port, second_web = free_port(), free_port()
     started = time.monotonic()
-    with scan_worker(bootstrap, tmp_path / "second", second_port, f"sn-{RUN}-2") as proc:
-        answer = until(lambda: (a := view(second_port, f"{RUN}-chain-a"))[0] == 200 and a[1]["network"]["size"] == 3 and a[1])
+    with scan_worker(bootstrap, tmp_path / "second", (second_port, second_web), f"sn-{RUN}-2") as proc:
+        answer = until(lambda: (a := view(second_web, f"{RUN}-chain-a"))[0] == 200 and a[1]["network"]["size"] == 3 and a[1])
         recovered_s = time.monotonic() - started
-        assert answer, f"the restarted worker does not know the network: {view(second_port, f'{RUN}-chain-a')}"
+        assert answer, f"the restarted worker does not know the network: {view(second_web, f'{RUN}-chain-a')}"
         assert set(members(answer)) == {seller for seller, _ in chain}
         assert len(answer["links"]) == 4
         assert processed(second_port) == 0  # from sellers.links alone: it read no listing

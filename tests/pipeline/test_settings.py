@@ -23,7 +23,7 @@ def test_bad_values_are_reported_by_name():
         Settings.load(env={"COUNTERSCAN_WEB_PORT": "eighty"})
     with pytest.raises(ValueError, match="threshold"):
         Settings.load(env={}, review_threshold=0.95, takedown_threshold=0.9)
-    with pytest.raises(ValueError, match="heartbeat_interval_ms"):  # a member this quiet leaves its group
+    with pytest.raises(ValueError, match="--heartbeat-interval-ms"):  # a member this quiet leaves its group
         Settings.load(env={"COUNTERSCAN_HEARTBEAT_INTERVAL_MS": "10000"})
     assert Settings.load(env={"COUNTERSCAN_HEARTBEAT_INTERVAL_MS": "9999"}).heartbeat_interval_ms == 9999
 
