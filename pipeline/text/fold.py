@@ -35,9 +35,15 @@ _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
      0x2066, 0x2067, 0x2068, 0x2069]
 )
-# a set, not a regex character class: with astral-plane members (mathematical letters) a class of
-# 1400 characters is searched many times slower than a set is probed in C
+# a set, not a regex character class: a class of 1400 characters (some astral) is searched many
+# times slower than a set is probed in C
 _DISGUISES = frozenset(chr(c) for c in (*_INVISIBLE, *_CONFUSABLES))
+
+
+def _disguised(text: str) -> bool:
+    return not _DISGUISES.isdisjoint(text)
+
+
 SEPARATOR = "\x00"  # joins a batch's texts; folding and skeletons drop it from each text
 
 
@@ -93,15 +99,17 @@ def fold(text: str) -> str:
         return " ".join(text.split()) if _irregular_spacing(text) else text
     # translate is slow on non-ASCII text and most of it needs none, hence the searches; look-alikes
     # are replaced before case folding too, which merges some of them (lunate sigma becomes sigma)
-    if not _DISGUISES.isdisjoint(text):
+    if _disguised(text):
         text = plain(text.translate(_INVISIBLE).translate(_EARLY_CONFUSABLES)).translate(_CONFUSABLES)
     else:
         text = plain(text)
     if not text.isascii():
-        if _COMBINING.search(text):  # a mark with no precomposed letter: decompose, drop marks, recompose
-            text = unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
-        else:  # precomposed letters only (NFKC made them so): one table, and hangul or kana are not decomposed
+        if _HANGUL.search(text) and not _COMBINING.search(text):
+            # hangul syllables decompose into three jamo each: one table lookup per character is
+            # cheaper than decomposing and recomposing a Korean text
             text = text.translate(_accent_table())
+        else:  # decompose, drop the marks, recompose: native code, fastest for mostly-Latin text
+            text = unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
     return " ".join(text.split())
 
 
@@ -126,6 +134,7 @@ def _irregular_spacing(text: str) -> bool:
     return any(needle in text for needle in IRREGULAR_SPACING)
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _SKELETON = str.maketrans("1l|!03€4@$57+928", "iiiioeeaassttgbz")
 _LEET_ASCII = b"1l|!034@$57+928"
