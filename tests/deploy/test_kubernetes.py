@@ -300,7 +300,7 @@ def test_every_role_has_a_disruption_budget_that_lets_a_node_drain(overlay: str)
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_prometheus_scrapes_every_worker_as_the_job_the_alerts_query(overlay: str):
     docs = resources(overlay)
-    (monitor,) = of_kind(docs, "ServiceMonitor")
+    monitor = named(docs, "ServiceMonitor", "counterscan")  # kafka-exporter has its own
     (service,) = [s for s in of_kind(docs, "Service") if selects(monitor["spec"]["selector"]["matchLabels"],
                                                                  s["metadata"]["labels"])]
     (endpoint,) = monitor["spec"]["endpoints"]
@@ -323,7 +323,9 @@ def test_prometheus_scrapes_every_worker_as_the_job_the_alerts_query(overlay: st
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_images_are_this_version_of_counterscan(overlay: str):
     images = {c["image"] for w in workloads(resources(overlay)) for c in w.containers()}
-    assert {image.rsplit(":", 1)[-1] for image in images} == {__version__}
+    ours = {image for image in images if image.startswith("counterscan:")}
+    assert {image.rsplit(":", 1)[-1] for image in ours} == {__version__}
+    assert images - ours == {"danielqsj/kafka-exporter:v1.9.0"}  # the one image not built here, pinned
 
 
 def _script(path: Path) -> ModuleType:
@@ -392,3 +394,14 @@ def test_the_crd_schema_check_fails_on_an_edited_copy(tmp_path: Path, monkeypatc
     crd.write_text(crd.read_text().replace("maxReplicaCount", "maxReplicas", 1))
     with pytest.raises(ValueError, match="not the file kedacore/keda v2.20.2 published"):
         converter.main(["--check"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kafka_exporter_runs_beside_the_workers_and_is_scraped(overlay: str):
+    docs = resources(overlay)
+    exporter = named(docs, "Deployment", "kafka-exporter")
+    (container,) = exporter["spec"]["template"]["spec"]["containers"]
+    assert "--kafka.server=$(COUNTERSCAN_BOOTSTRAP_SERVERS)" in container["args"]
+    assert named(docs, "ServiceMonitor", "kafka-exporter")["spec"]["endpoints"][0]["port"] == "metrics"
+    if overlay == "production":
+        assert "--sasl.enabled" in container["args"] and "--tls.enabled" in container["args"]
