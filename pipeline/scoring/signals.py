@@ -217,8 +217,8 @@ class SignalExtractor:
             columns.mismatch[i] = float(text_brand is not None and declared != text_brand)
             profile = catalog.profiles[brand]
             # a named model (Birkin, Submariner, Jordan 1) has its own price, above its category's lowest
-            model = max((profile.model_price_usd(m.text, listing.category) for m in found if m.brand_id == brand),
-                        default=0.0)
+            model = max((profile.model_price_usd(m.text, listing.category) for m in found
+                         if m.evidence in _MODEL_EVIDENCE and m.brand_id == brand), default=0.0)
             if secondhand[i]:
                 reference = max(profile.resale_low_usd(listing.category) or 0.0, model * RESALE_SHARE)
             else:
@@ -233,6 +233,9 @@ class SignalExtractor:
         hashes = np.frombuffer(bytes.fromhex(hexes), dtype=">u8").astype(np.uint64)
         rows = np.repeat(np.arange(len(listings)), counts)
         return self.catalog.images.nearest(hashes, rows, len(listings))
+
+
+_MODEL_EVIDENCE = frozenset({"keyword", "shorthand"})  # what names a model; an alias names only the brand
 
 
 def _most_frequent(items: list[str]) -> str:
