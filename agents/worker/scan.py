@@ -106,8 +106,7 @@ class ListingScanService(Service):
                                networks=self.sellers.networks)
         self.unsent_links: list[Link] = []  # learned, but their batch was refused: sent with the next one
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
-        as_of = self.scanner.rates_as_of
-        metrics.rates_as_of.set(as_of.timestamp() if as_of else 0)
+        self._export_rates_date()
         self.batch_lock = asyncio.Lock()
         self.in_flight: deque[InFlight] = deque()
         self.retry_backoff_s = RETRY_BACKOFF_S[0]
@@ -131,9 +130,7 @@ class ListingScanService(Service):
         if isinstance(outcome, Rejection):
             log.error("brand profile %r rejected, previous profile stays in force: %s (%s)",
                       key, outcome.detail, outcome.reason)
-            record = deadletter_record(outcome, topic=topics.BRAND_PROFILES.name, partition=partition, offset=offset,
-                                       key=key, value=value, failed_at=format_timestamp(utc_now()))
-            self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
+            self._refuse(outcome, topics.BRAND_PROFILES.name, key, value, partition, offset)
             return
         self.scanner.use_catalog(self.profiles.catalog)
         self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
@@ -147,14 +144,23 @@ class ListingScanService(Service):
                      else parse_rate_table(orjson.loads(value), f"{topics.EXCHANGE_RATES.name}@{offset}", True))
         except (orjson.JSONDecodeError, RateTableError) as exc:
             log.error("exchange rates at offset %d refused, previous table stays in force: %s", offset, exc)
-            rejection = Rejection(Reason.SCHEMA_VIOLATION, str(exc)[:300])
-            record = deadletter_record(rejection, topic=topics.EXCHANGE_RATES.name, partition=partition, offset=offset,
-                                       key=key, value=value, failed_at=format_timestamp(utc_now()))
-            self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
+            self._refuse(Rejection(Reason.SCHEMA_VIOLATION, str(exc)[:300]), topics.EXCHANGE_RATES.name, key, value,
+                         partition, offset)
             return
         self.scanner.use_rates(table)
-        self.metrics.rates_as_of.set(table.as_of.timestamp() if table.as_of else 0)
+        self._export_rates_date()
         log.info("exchange rates as of %s in force (%d currencies)", table.as_of, len(table.rates))
+
+    def _refuse(self, rejection: Rejection, topic: str, key: bytes | None, value: bytes | None, partition: int,
+                offset: int) -> None:
+        """A state record that cannot be used, reported on the dead-letter topic with its original."""
+        record = deadletter_record(rejection, topic=topic, partition=partition, offset=offset, key=key, value=value,
+                                   failed_at=format_timestamp(utc_now()))
+        self._report(topics.DEADLETTER.name, key, orjson.dumps(record))
+
+    def _export_rates_date(self) -> None:
+        as_of = self.scanner.rates_as_of
+        self.metrics.rates_as_of.set(as_of.timestamp() if as_of else 0)
 
     def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
         """Send a report from a synchronous state handler; the task is kept until the broker
