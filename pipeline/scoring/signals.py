@@ -128,14 +128,15 @@ class SignalExtractor:
         batch = TextBatch(texts)
         matches = self.catalog.find_batch(batch, texts)
         image_bits, image_known, image_brand = self._image_matches(listings)
-        # condition and vocabulary only change what a brand mention means: read them where there is one
+        # the rows that can concern a brand: brands are resolved, and condition and vocabulary (which only
+        # change what a brand mention means) are read, there alone
         declared = self.catalog.declared_brand
         candidates = np.flatnonzero([bool(found) or declared(x.declared_brand) is not None
                                      for found, x in zip(matches, listings)] | (image_brand >= 0))
         words = self.vocabularies.find_batch(batch, candidates)
         conditions = self.conditions.codes([x.condition for x in listings], words["condition"], candidates)
         secondhand = np.isin(conditions, list(SECONDHAND))
-        brands = self._brands(listings, matches, image_brand, secondhand)
+        brands = self._brands(listings, matches, image_brand, secondhand, candidates)
         terms = merged(words["counterfeit"], self.brand_counterfeit_terms.find_batch(batch, brands.ids))
         fits = merged(words["compatibility"], self.brand_compatibility_terms.find_batch(batch, brands.ids))
 
@@ -194,16 +195,13 @@ class SignalExtractor:
         return self.networks.link_prepared(signals.sellers, stamps)
 
     def _brands(self, listings: Sequence[NormalizedListing], matches: list[list[BrandMatch]],
-                image_brand: np.ndarray, secondhand: np.ndarray) -> _BrandColumns:
-        """Which brand each listing concerns, and the brand signals. Only rows with a brand
-        match, a declared brand or an image match are looked at; the rest stay unbranded."""
+                image_brand: np.ndarray, secondhand: np.ndarray, rows: np.ndarray) -> _BrandColumns:
+        """Which brand each listing concerns, and the brand signals. Only ``rows`` are looked at
+        (a brand match, a declared catalog brand or an image match); the rest stay unbranded."""
         n = len(listings)
         columns = _BrandColumns(n)
         catalog = self.catalog
-        rows = {i for i, found in enumerate(matches) if found}
-        rows.update(i for i, x in enumerate(listings) if x.declared_brand)
-        rows.update(np.flatnonzero(image_brand >= 0).tolist())
-        for i in rows:
+        for i in rows.tolist():
             listing, found = listings[i], matches[i]
             declared = catalog.declared_brand(listing.declared_brand)
             text_brand = _most_frequent([m.brand_id for m in found]) if found else None
