@@ -23,6 +23,7 @@ from tqdm import tqdm
 from agents.kafka.batching import enqueue
 from agents.kafka.clients import producer as make_producer
 from pipeline import topics
+from pipeline.batches import chunked
 from pipeline.synthetic.generator import GeneratedListing, label_line
 from pipeline.types import OutputRecord
 
@@ -50,7 +51,7 @@ async def publish_listings(
                                        mininterval=0.5))
         started = time.monotonic()
         try:
-            for part in _batches(listings, batch):
+            for part in chunked(listings, batch):
                 futures, count = await enqueue(client, (OutputRecord(topic, i.key, i.value) for i in part))
                 pending.extend(futures)
                 sent += count
@@ -74,14 +75,3 @@ async def publish_listings(
 def publish_listings_sync(bootstrap_servers: str, listings: Iterable[GeneratedListing], **options: object) -> int:
     """:func:`publish_listings` for callers outside an event loop (a benchmark's feeder thread)."""
     return asyncio.run(publish_listings(bootstrap_servers, listings, **options))  # type: ignore[arg-type]
-
-
-def _batches(items: Iterable[GeneratedListing], size: int) -> Iterable[list[GeneratedListing]]:
-    part: list[GeneratedListing] = []
-    for item in items:
-        part.append(item)
-        if len(part) >= size:
-            yield part
-            part = []
-    if part:
-        yield part

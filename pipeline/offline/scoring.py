@@ -15,6 +15,7 @@ from typing import IO
 import orjson
 
 from pipeline import topics
+from pipeline.batches import chunked
 from pipeline.brands.profiles import ProfileBook
 from pipeline.scanner import Scanner
 from pipeline.scoring.model import LogisticModel
@@ -87,13 +88,7 @@ def _listing_key(value: bytes) -> bytes | None:
 
 
 def score_records(scanner: Scanner, records: Iterable[InputRecord]) -> Iterator[OutputRecord]:
-    batch: list[InputRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) == BATCH:
-            yield from _decisions(scanner, batch)
-            batch = []
-    if batch:
+    for batch in chunked(records, BATCH):
         yield from _decisions(scanner, batch)
 
 

@@ -15,13 +15,14 @@ reports must say so.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from pipeline import topics
+from pipeline.batches import chunked
 from pipeline.scanner import Scanner
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.reputation import Outcome, ReputationBook, SellerReputation
@@ -86,7 +87,7 @@ def score_with_feedback(scanner: Scanner, records: Iterable[InputRecord], simula
     """Score in batches as the stream does, applying simulated outcomes after each batch."""
     decisions: list[dict[str, Any]] = []
     cohort: set[str] = set()
-    for chunk in _chunks(records, batch):
+    for chunk in chunked(records, batch):
         result = scanner.process(chunk)
         scored = [orjson.loads(o.value) for o in result.outputs if o.topic == topics.DECISIONS.name]
         # known or not as the batch was scored: its own outcomes are not in yet
@@ -94,14 +95,3 @@ def score_with_feedback(scanner: Scanner, records: Iterable[InputRecord], simula
         simulator.apply(scored)
         decisions.extend(scored)
     return FeedbackRun(decisions, frozenset(cohort), dict(simulator.outcomes))
-
-
-def _chunks(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:
-    chunk: list[InputRecord] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
