@@ -49,13 +49,8 @@ class TextBatch:
         if not len(rows):
             return _EMPTY, _EMPTY, _EMPTY
         part = _NUL_BYTE.join([self.row_bytes(r) for r in rows.tolist()])
-        found = terms.automaton.find_matches_as_indexes(part)
-        if not found:
-            return _EMPTY, _EMPTY, _EMPTY
-        hits = np.asarray(found, dtype=np.int64)
-        starts = _row_starts(part)
-        local = np.searchsorted(starts, hits[:, 1], side="right") - 1
-        return rows[local], hits[:, 0], hits[:, 1] - starts[local]
+        local, ids, offsets = _search_rows(terms, part, _row_starts(part))
+        return rows[local], ids, offsets
 
     def search(self, terms: TermSet, in_skeleton: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(row, term index) of every occurrence, in order of position; repeats included."""
@@ -64,14 +59,9 @@ class TextBatch:
 
     def locate(self, terms: TermSet, in_skeleton: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, term index, byte offset within the row) of every occurrence."""
-        haystack = self.skeleton_bytes if in_skeleton else self.folded_bytes
-        found = terms.automaton.find_matches_as_indexes(haystack)
-        if not found:
-            return _EMPTY, _EMPTY, _EMPTY
-        hits = np.asarray(found, dtype=np.int64)
-        starts = self._skeleton_starts if in_skeleton else self._folded_starts
-        rows = np.searchsorted(starts, hits[:, 1], side="right") - 1
-        return rows, hits[:, 0], hits[:, 1] - starts[rows]
+        if in_skeleton:
+            return _search_rows(terms, self.skeleton_bytes, self._skeleton_starts)
+        return _search_rows(terms, self.folded_bytes, self._folded_starts)
 
 
 class TermSet:
@@ -142,6 +132,17 @@ def _irregularly_spaced_rows(joined: bytes) -> list[int]:
             end = joined.find(_NUL_BYTE, at)
             at = -1 if end == -1 else joined.find(needle, end)
     return sorted(found)
+
+
+def _search_rows(terms: TermSet, joined: bytes, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, term index, byte offset within the row) of every occurrence in texts joined by NUL,
+    whose rows begin at ``starts``."""
+    found = terms.automaton.find_matches_as_indexes(joined)
+    if not found:
+        return _EMPTY, _EMPTY, _EMPTY
+    hits = np.asarray(found, dtype=np.int64)
+    rows = np.searchsorted(starts, hits[:, 1], side="right") - 1
+    return rows, hits[:, 0], hits[:, 1] - starts[rows]
 
 
 def _row_starts(data: bytes) -> np.ndarray:
