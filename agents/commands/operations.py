@@ -42,15 +42,11 @@ async def group_status(bootstrap: str, group: str,
     await admin.start()
     await consumer.start()
     try:
-        names_of = await partition_ids(bootstrap, topics.LISTINGS_RAW.name, security)
-        partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in names_of]
-        ends = await consumer.end_offsets(partitions)
-        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+        lags = await read_group_lags(admin, consumer, {group: (topics.LISTINGS_RAW.name,)})
         (described,) = await admin.describe_consumer_groups([group])
         _error, _group, state, _protocol_type, _protocol, members = described.groups[0][:6]
         names = [f"{m[1]} ({m[2]})" for m in members]  # client id and host
-        rows = [PartitionState(tp.partition, ends[tp], committed[tp].offset if tp in committed and committed[tp].offset >= 0
-                               else None) for tp in partitions]
+        rows = [PartitionState(r.partition, r.end, r.committed) for r in lags]
         return rows, names, state
     finally:
         await consumer.stop()

@@ -26,17 +26,24 @@ __all__ = ["GroupLag", "LagClock", "read_group_lags", "watched_groups"]
 
 @dataclass(frozen=True, slots=True)
 class GroupLag:
-    """One partition of a group's topic: log end, the group's committed offset, and the records between."""
+    """One partition of a group's topic: log start and end, the group's committed offset (None
+    if it never committed there), and the records between."""
 
     group: str
     topic: str
     partition: int
     end: int
     committed: int | None
+    start: int = 0
+
+    @property
+    def position(self) -> int:
+        """Where the group resumes: its committed offset, else the start of the log."""
+        return self.start if self.committed is None else self.committed
 
     @property
     def lag(self) -> int:
-        return max(0, self.end - (self.committed or 0))
+        return max(0, self.end - self.position)
 
 
 def watched_groups(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -61,7 +68,7 @@ async def read_group_lags(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer
         committed = await admin.list_consumer_group_offsets(group, partitions=tps)
         for tp in tps:
             offset = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else None
-            rows.append(GroupLag(group, tp.topic, tp.partition, ends[tp], starts[tp] if offset is None else offset))
+            rows.append(GroupLag(group, tp.topic, tp.partition, ends[tp], offset, starts[tp]))
     return rows
 
 
@@ -80,7 +87,7 @@ class LagClock:
         result: dict[str, float] = {}
         for group in sorted({r.group for r in rows}):
             mine = [r for r in rows if r.group == group]
-            committed, lag = sum(r.committed or 0 for r in mine), sum(r.lag for r in mine)
+            committed, lag = sum(r.position for r in mine), sum(r.lag for r in mine)
             samples = [s for s in self._seen.get(group, []) if now - s[0] <= self.window_s] + [(now, committed)]
             self._seen[group] = samples
             if len(samples) == 1 or committed > samples[-2][1]:
