@@ -31,8 +31,9 @@ def decision_id(marketplace: str, listing_id: str, revision: int, rules_version:
 def decision_record(
     listing: NormalizedListing, *, brand: str | None, score: float, route: Route,
     signals: list[dict[str, Any]], rules_version: str, model_version: str, decided_at: str,
+    features: dict[str, float] | None = None, shadow: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {
+    record = {
         "schema_version": SCHEMA_VERSION,
         "decision_id": decision_id(listing.marketplace, listing.listing_id, listing.revision, rules_version),
         "listing_id": listing.listing_id,
@@ -48,6 +49,11 @@ def decision_record(
         "decided_at": decided_at,
         "observed_at": listing.observed_at_text,
     }
+    if features is not None:
+        record["features"] = features
+    if shadow is not None:
+        record["shadow"] = shadow
+    return record
 
 
 def reasons(decision: dict[str, Any]) -> list[str]:
@@ -111,7 +117,10 @@ def takedown_notice(decision: dict[str, Any], url: str | None, profile: BrandPro
     }
 
 
-def review_request(decision: dict[str, Any], url: str | None) -> dict[str, Any]:
+def review_request(decision: dict[str, Any], url: str | None, priority: float | None = None,
+                   priority_parts: dict[str, float] | None = None) -> dict[str, Any]:
+    """A request for review; ``priority`` (:mod:`pipeline.scoring.priority`) is what the review is
+    worth, the score when not given."""
     return {
         "schema_version": SCHEMA_VERSION,
         "review_id": decision["decision_id"],
@@ -123,7 +132,8 @@ def review_request(decision: dict[str, Any], url: str | None) -> dict[str, Any]:
         "brand": decision["brand"],
         "score": decision["score"],
         "reasons": reasons(decision),
-        "priority": decision["score"],
+        "priority": decision["score"] if priority is None else priority,
+        **({"priority_parts": priority_parts} if priority_parts is not None else {}),
         "rules_version": decision["rules_version"],
         "requested_at": decision["decided_at"],
     }

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
+from typing import Any
 
+import numpy as np
 import orjson
 
 from pipeline import topics
@@ -30,9 +32,10 @@ from pipeline.records import (
     takedown_notice,
 )
 from pipeline.scoring.explain import explain_batch
-from pipeline.scoring.model import LogisticModel, default_model
+from pipeline.scoring.model import LogisticModel, default_model, model_inputs
+from pipeline.scoring.priority import WEIGHTS, brand_values, review_priorities
 from pipeline.scoring.routing import route, thresholds
-from pipeline.scoring.signals import SignalExtractor
+from pipeline.scoring.signals import SIGNALS, SignalBatch, SignalExtractor
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.types import Link
 from pipeline.sellers.reputation import ReputationBook
@@ -56,6 +59,7 @@ class BatchResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # normalize, score, route
     stage_counts: dict[str, int] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)  # new seller links learned: for the sellers.links changelog
+    shadow_changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (live route, shadow route) where they differ
 
 
 class Scanner:
@@ -76,6 +80,9 @@ class Scanner:
         self.networks = networks if networks is not None else SellerNetworks()
         self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks)
         self.model = model or (LogisticModel.load(settings.model_file) if settings.model_file else default_model())
+        self.shadow: LogisticModel | None = None  # scores beside the model, decides nothing
+        self.labels_per_brand: dict[str, int] = {}  # outcome labels the model was trained on, for review priority
+        self.brand_values = brand_values(self.catalog)
         table = load_rate_table(settings.exchange_rates_file)
         self.rates = table.rates
         self.rates_as_of = table.as_of  # None when the configured file gives no date
@@ -88,6 +95,14 @@ class Scanner:
         """Brand profiles changed at run time; batches from now on use them."""
         self.catalog = catalog
         self.extractor = SignalExtractor(catalog, self.reputation, self.networks)
+        self.brand_values = brand_values(catalog)
+
+    def use_models(self, live: LogisticModel, shadow: LogisticModel | None,
+                   labels_per_brand: dict[str, int] | None = None) -> None:
+        """Models changed at run time (``models.scoring``); batches from now on decide with ``live``
+        and score with ``shadow`` beside it."""
+        self.model, self.shadow = live, shadow
+        self.labels_per_brand = dict(labels_per_brand or {})
 
     def process(self, records: Sequence[ConsumedRecord], now: datetime | None = None) -> BatchResult:
         stamp = format_timestamp(now or utc_now())
@@ -134,15 +149,20 @@ class Scanner:
         take_at, review_at = thresholds(self.catalog, signals.brand_ids, self.settings.takedown_threshold,
                                         self.settings.review_threshold)
         routes = route(scores, take_at, review_at, signals.authorized, signals.must_review, signals.evidence)
+        shadow = self._shadow(result, signals, take_at, review_at, routes)
+        reviewed = [i for i, r in enumerate(routes) if r is Route.REVIEW]
+        priorities, parts = self._priorities(reviewed, scores, take_at, review_at, signals)
         outputs: list[OutputRecord] = []
         shown = [self.catalog.profiles[b].display_name if b else None for b in signals.brand_ids]
         explained = explain_batch(signals.values, contributions, shown, signals.terms, signals.network)
+        inputs = model_inputs(signals.features)
         score_list = scores.tolist()
         for i, listing in enumerate(listings):
             brand = signals.brand_ids[i]
             decision = decision_record(
                 listing, brand=brand, score=score_list[i], route=routes[i], signals=explained[i],
                 rules_version=self.settings.rules_version, model_version=self.model.version, decided_at=stamp,
+                features=inputs[i], shadow=shadow[i] if shadow else None,
             )
             key = listing.listing_id.encode()
             outputs.append(OutputRecord(topics.DECISIONS.name, key, orjson.dumps(decision)))
@@ -154,7 +174,8 @@ class Scanner:
                                          (self.settings.notifier_name, self.settings.notifier_email))
                 outputs.append(OutputRecord(topics.TAKEDOWN.name, key, orjson.dumps(notice)))
             elif routes[i] is Route.REVIEW:
-                outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(review_request(decision, listing.url))))
+                request = review_request(decision, listing.url, priorities[i], parts[i])
+                outputs.append(OutputRecord(topics.REVIEW.name, key, orjson.dumps(request)))
         result.links.extend(self.extractor.learn(listings, signals))
         result.outputs.extend(outputs)  # only once the whole batch succeeded: nothing half-written
         result.decisions += len(listings)
@@ -165,6 +186,35 @@ class Scanner:
             result.stage_seconds[stage] = result.stage_seconds.get(stage, 0.0) + seconds
             result.stage_counts[stage] = result.stage_counts.get(stage, 0) + len(listings)
 
+    def _shadow(self, result: BatchResult, signals: SignalBatch, take_at: np.ndarray, review_at: np.ndarray,
+                routes: list[Route]) -> list[dict[str, Any]] | None:
+        """The shadow model's score and route per listing (one more matrix product), counting where
+        its route differs from the live one's."""
+        if self.shadow is None:
+            return None
+        scores = self.shadow.score_features(signals.features)
+        shadow_routes = route(scores, take_at, review_at, signals.authorized, signals.must_review, signals.evidence)
+        version = self.shadow.version
+        result.shadow_changes.update((live.value, other.value) for live, other in zip(routes, shadow_routes)
+                                     if live is not other)
+        return [{"model_version": version, "score": round(score, 6), "route": other.value}
+                for score, other in zip(scores.tolist(), shadow_routes)]
+
+    def _priorities(self, rows: list[int], scores: np.ndarray, take_at: np.ndarray, review_at: np.ndarray,
+                    signals: SignalBatch) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
+        """Review priorities of the listings at ``rows`` (those routed to review), by row."""
+        if not rows:
+            return {}, {}
+        at = np.asarray(rows)
+        network = signals.network
+        priority, parts = review_priorities(
+            scores[at], take_at[at], review_at[at], [signals.brand_ids[i] for i in rows], self.brand_values,
+            self.labels_per_brand, np.nan_to_num(signals.values[at, _SELLER_TAKEDOWNS]),
+            network.takedowns[at], network.accounts[at])
+        names = list(WEIGHTS)
+        return (dict(zip(rows, priority.tolist())),
+                {row: dict(zip(names, values)) for row, values in zip(rows, parts.tolist())})
+
     @staticmethod
     def _deadletter(result: BatchResult, record: ConsumedRecord, rejection: Rejection, stamp: str) -> None:
         payload = deadletter_record(rejection, topic=record.topic, partition=record.partition,
@@ -172,3 +222,6 @@ class Scanner:
         result.outputs.append(OutputRecord(topics.DEADLETTER.name, record.key, orjson.dumps(payload)))
         result.deadletters += 1
         result.reasons[rejection.reason.value] += 1
+
+
+_SELLER_TAKEDOWNS = next(i for i, spec in enumerate(SIGNALS) if spec.name == "seller_confirmed_takedowns")

@@ -170,3 +170,43 @@ def test_bad_rate_tables_are_refused(tmp_path):
     bad.write_text('{"rates": {"usd": -1}}')
     with pytest.raises(ValueError, match="ISO 4217"):
         load_rates(bad)
+
+
+def test_a_shadow_model_scores_beside_the_live_one_and_decides_nothing():
+    from pipeline.scoring.model import LogisticModel, default_model
+
+    live = default_model()
+    scanner = Scanner(Settings.load(env={}).scoring)
+    items = ListingGenerator(seed=21).take(1500)
+    alone = outputs_by_topic(scanner.process(raw_records([i.value for i in items])))[topics.DECISIONS.name]
+    assert not any("shadow" in d for d in alone)
+    bolder = LogisticModel("bolder", live.intercept + 2.0, live.weights)
+    scanner.use_models(live, bolder)
+    result = scanner.process(raw_records([i.value for i in items]))
+    decisions = outputs_by_topic(result)[topics.DECISIONS.name]
+    assert [(d["route"], d["score"]) for d in decisions] == [(d["route"], d["score"]) for d in alone]
+    assert all(d["shadow"]["model_version"] == "bolder" and d["shadow"]["score"] >= d["score"] for d in decisions)
+    changed = Counter((d["route"], d["shadow"]["route"]) for d in decisions if d["route"] != d["shadow"]["route"])
+    assert changed and result.shadow_changes == changed
+    assert all(d["model_version"] == live.version for d in decisions)
+
+
+def test_a_decision_carries_the_model_input_it_was_scored_on(scanner):
+    import numpy as np
+
+    from pipeline.scoring.signals import SIGNALS
+
+    model = scanner.model
+    items = ListingGenerator(seed=22).take(800)
+    for decision in outputs_by_topic(scanner.process(raw_records([i.value for i in items])))[topics.DECISIONS.name]:
+        features = np.array([decision["features"].get(s.name, 0.0) for s in SIGNALS])
+        assert abs(float(model.score_features(features[None, :])[0]) - decision["score"]) < 1e-5
+
+
+def test_review_requests_are_ranked_by_what_a_review_is_worth(scanner):
+    items = ListingGenerator(seed=23).take(4000)
+    reviews = outputs_by_topic(scanner.process(raw_records([i.value for i in items])))[topics.REVIEW.name]
+    assert len(reviews) > 10
+    assert len({r["priority"] for r in reviews}) > 3
+    assert any(r["priority"] != r["score"] for r in reviews)
+    assert all(set(r["priority_parts"]) == {"uncertainty", "label_scarcity", "brand_value", "network"} for r in reviews)
