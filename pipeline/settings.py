@@ -50,6 +50,7 @@ SECTIONS = {
     "worker": "worker and consumer group",
     "tuning": "consumer and producer tuning",
     "scoring": "scoring and routing",
+    "models": "models on models.scoring",
     "sellers": "seller policy",
     "notices": "takedown notices",
     "web": "web server, metrics and probes",
@@ -145,6 +146,13 @@ class Settings:
         None, "USD exchange rates (JSON) replacing the shipped table", "scoring")
     model_file: Path | None = _setting(
         None, "model file from `counterscan train`, replacing the shipped one", "scoring")
+    model_validation_listings: int = _setting(
+        2000, "generated listings every model on models.scoring is tried on before it may score", "models", minimum=100)
+    model_max_takedown_share: float = _setting(
+        0.2, "a model sending more of the validation listings to takedown is refused", "models", above=0, maximum=1)
+    model_max_wrong_takedown_share: float = _setting(
+        0.01, "a model sending more of the validation sample's genuine listings to takedown is refused", "models",
+        minimum=0, maximum=1)
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier", "notices")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached", "notices")
     lag_interval_s: float = _setting(5.0, "how often a scan worker reads its consumer lag, in seconds", "web", above=0)

@@ -114,11 +114,17 @@ SELLER_LINKS = TopicSpec(
     "seller_link.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
     producers=("counterscan scan workers",), consumers=("counterscan scan and feedback workers",),
 )
+MODELS = TopicSpec(
+    "models.scoring", 1, "model id",
+    "scoring models with their status (live decides, shadow scores beside it, retired neither) and provenance",
+    "model.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan models publish, promote and retire",), consumers=("counterscan scan workers",),
+)
 
 # What a scan worker reads from the beginning before it scans: the state it decides with.
-SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS)
+SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, MODELS)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
-    EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS,
+    EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS, MODELS,
 )

@@ -7,8 +7,9 @@ registry so tests can read exactly what one worker exported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from threading import Lock
+from typing import TYPE_CHECKING
 
 import numpy as np
 from prometheus_client import (
@@ -26,11 +27,17 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from pipeline.scoring.shares import RouteShares
+
+if TYPE_CHECKING:  # the scanner's stack is not for `counterscan status --metrics`, which uses this module too
+    from pipeline.scanner import BatchResult
+
 STAGES = ("normalize", "score", "route")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 SCORE_BUCKETS = (0.01, 0.035, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
 BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000, 5000)
+SHARE_HALF_LIFE = 2000  # decisions of a brand
 
 del GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR  # the default registry is not used
 
@@ -74,23 +81,36 @@ class Metrics:
                                  "force were taken (Unix time); 0 when the table gives no date", registry=r)
         self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
         self.worker = Info("counterscan_worker", "What this worker runs", registry=r)
+        self.models = Info("counterscan_models", "The model that decides (live) and the one scoring in its shadow",
+                           registry=r)
+        self.models_refused = Counter("counterscan_models_refused", "models.scoring records refused (schema, signals, "
+                                      "non-finite weights, too many takedowns on the validation sample)", registry=r)
+        self.shadow_route_changes = Counter("counterscan_shadow_route_changes", "Listings the shadow model would "
+                                            "have routed differently, by live route (from) and shadow route (to)",
+                                            ["from", "to"], registry=r)
+        self.brand_route_share = Gauge("counterscan_brand_route_share", "Share of a brand's recent decisions by route "
+                                       f"(this worker, decayed with a half-life of {SHARE_HALF_LIFE} decisions)",
+                                       ["brand", "route"], registry=r)
+        self.route_shares = RouteShares(SHARE_HALF_LIFE)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
             self.processed.labels(stage=stage)
             self.stage_duration.labels(stage=stage)
 
-    def record_batch(self, batch_size: int, stage_seconds: Mapping[str, float], stage_counts: Mapping[str, int],
-                     decisions: Mapping[tuple[str, str], int], reasons: Mapping[str, int],
-                     scores: Iterable[float]) -> None:
+    def record_batch(self, batch_size: int, result: BatchResult) -> None:
         self.batch_size.observe(batch_size)
-        for stage, seconds in stage_seconds.items():
+        for stage, seconds in result.stage_seconds.items():
             self.stage_duration.labels(stage=stage).observe(seconds)
-        for stage, count in stage_counts.items():
+        for stage, count in result.stage_counts.items():
             self.processed.labels(stage=stage).inc(count)
-        for (route, brand), count in decisions.items():
+        for (route, brand), count in result.routes.items():
             self.decisions.labels(route=route, brand=brand).inc(count)
-        for reason, count in reasons.items():
+        for reason, count in result.reasons.items():
             self.deadletters.labels(reason=reason).inc(count)
-        self.score.observe_many(scores)
+        for (live, shadow), count in result.shadow_changes.items():
+            self.shadow_route_changes.labels(**{"from": live, "to": shadow}).inc(count)
+        self.score.observe_many(result.scores)
+        for (brand, route), share in self.route_shares.update(result.routes).items():
+            self.brand_route_share.labels(brand=brand, route=route).set(share)
 
 
 class BatchHistogram:

@@ -27,6 +27,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
+from functools import partial
 from itertools import chain
 from typing import NamedTuple
 
@@ -43,6 +44,7 @@ from agents.kafka.clients import reader
 from agents.worker.background import BackgroundErrors
 from agents.worker.followers import CompactedTopicFollower
 from agents.worker.metrics import Metrics
+from agents.worker.models import ModelFollowing
 from agents.worker.sellers import link_outputs, seller_followers
 from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
@@ -114,12 +116,14 @@ class ListingScanService(Service):
         self._reports: set[asyncio.Task[None]] = set()
         self.security = client_security(settings)
         self.origin = uuid.uuid4().hex.encode()  # marks the links this process publishes
+        self.models = ModelFollowing(settings, self.scanner, metrics, partial(self._refuse, topic=topics.MODELS.name))
         self.followers = [
             CompactedTopicFollower(bootstrap_servers, topics.BRAND_PROFILES.name, self.apply_profile, self.errors,
                                    self.security),
             CompactedTopicFollower(bootstrap_servers, topics.EXCHANGE_RATES.name, self.apply_rates, self.errors,
                                    self.security),
             *seller_followers(bootstrap_servers, self.security, self.sellers, self._report, self.errors, self.origin),
+            CompactedTopicFollower(bootstrap_servers, topics.MODELS.name, self.models.apply, self.errors, self.security),
         ]
         for follower in self.followers:
             self.add_dependency(follower)
@@ -130,7 +134,7 @@ class ListingScanService(Service):
         if isinstance(outcome, Rejection):
             log.error("brand profile %r rejected, previous profile stays in force: %s (%s)",
                       key, outcome.detail, outcome.reason)
-            self._refuse(outcome, topics.BRAND_PROFILES.name, key, value, partition, offset)
+            self._refuse(outcome, key, value, partition, offset, topics.BRAND_PROFILES.name)
             return
         self.scanner.use_catalog(self.profiles.catalog)
         self.metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
@@ -144,15 +148,15 @@ class ListingScanService(Service):
                      else parse_rate_table(orjson.loads(value), f"{topics.EXCHANGE_RATES.name}@{offset}", True))
         except (orjson.JSONDecodeError, RateTableError) as exc:
             log.error("exchange rates at offset %d refused, previous table stays in force: %s", offset, exc)
-            self._refuse(Rejection(Reason.SCHEMA_VIOLATION, str(exc)[:300]), topics.EXCHANGE_RATES.name, key, value,
-                         partition, offset)
+            self._refuse(Rejection(Reason.SCHEMA_VIOLATION, str(exc)[:300]), key, value, partition, offset,
+                         topics.EXCHANGE_RATES.name)
             return
         self.scanner.use_rates(table)
         self._export_rates_date()
         log.info("exchange rates as of %s in force (%d currencies)", table.as_of, len(table.rates))
 
-    def _refuse(self, rejection: Rejection, topic: str, key: bytes | None, value: bytes | None, partition: int,
-                offset: int) -> None:
+    def _refuse(self, rejection: Rejection, key: bytes | None, value: bytes | None, partition: int, offset: int,
+                topic: str) -> None:
         """A state record that cannot be used, reported on the dead-letter topic with its original."""
         record = deadletter_record(rejection, topic=topic, partition=partition, offset=offset, key=key, value=value,
                                    failed_at=format_timestamp(utc_now()))
@@ -264,8 +268,7 @@ class ListingScanService(Service):
         stamps = np.fromiter((r.timestamp or 0 for r in records), dtype=float, count=len(records))
         produced_at = stamps[stamps > 0]
         self.in_flight.append(InFlight(acks, starts, ends, len(records), produced_at))
-        self.metrics.record_batch(len(records), result.stage_seconds, result.stage_counts, result.routes,
-                                  result.reasons, result.scores)
+        self.metrics.record_batch(len(records), result)
         return result
 
     def _keep_if_refused(self, acks: asyncio.Future[object], links: list[Link]) -> None:
