@@ -50,7 +50,8 @@ COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
     "status": (*KAFKA, "worker"),
     "seller": (*KAFKA, "sellers"),
     "replay": (*KAFKA, "worker", "tuning", "scoring", "notices"),
-    "train": ("scoring", "logging"),
+    "train": ("connection", "scoring", "logging"),
+    "models": (*KAFKA, "scoring", "models"),
     "demo": ALL_SECTIONS,
 }
 
@@ -156,6 +157,37 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(train, "the model's version and provenance")
     train.add_argument("--install", action="store_true", help="write the model the package ships (instead of --output)")
     train.add_argument("--no-progress", action="store_true", help="no progress lines")
+    outcomes = train.add_argument_group("training on enforcement outcomes (--from-kafka)")
+    outcomes.add_argument("--from-kafka", action="store_true",
+                          help="label decisions with the outcomes on enforcement.outcomes and fit on them")
+    outcomes.add_argument("--since", type=_timestamp, default=None, metavar="TIME",
+                          help="only outcomes published at or after this ISO 8601 time")
+    outcomes.add_argument("--generated", type=_at_least(0), default=0, metavar="N",
+                          help="mix in N generated listings (default 0)")
+    outcomes.add_argument("--outcome-share", type=_positive_float, default=0.6,
+                          help="share of the training weight the outcome labels carry (default 0.6)")
+    outcomes.add_argument("--generated-share", type=_positive_float, default=0.2,
+                          help="share the generated listings carry (default 0.2); --labeled files carry --labeled-share")
+    outcomes.add_argument("--min-labels", type=_at_least(1), default=30,
+                          help="refuse to fit on fewer outcome labels than this (default 30)")
+    outcomes.add_argument("--min-per-class", type=_at_least(1), default=5,
+                          help="...and on fewer than this many counterfeit or genuine ones (default 5)")
+
+    models = commands.add_parser(
+        "models", parents=[settings["models"]], help="the models on models.scoring: list, publish, promote, retire, compare",
+        description="Every scan worker follows models.scoring: the live model decides, a shadow scores beside it. "
+                    "A new model is published as shadow, compared on the decisions it shadowed, then promoted.")
+    models.add_argument("action", choices=("list", "publish", "promote", "retire", "compare"))
+    models.add_argument("target", nargs="?", default=None, metavar="FILE|ID",
+                        help="publish: the model file `counterscan train` wrote; promote, retire, compare: a model id")
+    models.add_argument("--shadow", action="store_true",
+                        help="publish as shadow (the only way in: a model decides only once promoted)")
+    models.add_argument("--since", type=_timestamp, default=None, metavar="TIME",
+                        help="compare: decisions and outcomes from this ISO 8601 time on")
+    models.add_argument("--published-by", default=None, metavar="NAME", help="who publishes, recorded on the record")
+    models.add_argument("--note", default=None, help="publish: a note recorded on the record")
+    _json_option(models, "the list or the comparison")
+    models.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     demo = commands.add_parser("demo", parents=[settings["demo"]], help="end-to-end run on a local broker with a report")
     demo.add_argument("--listings", type=_at_least(1), default=100_000, help="listings to generate (default 100000)")

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -248,10 +249,27 @@ def run_seller(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_models(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.commands.models import run_models as models_command
+
+    target = args.target
+    args.file = Path(target) if args.action == "publish" and target else None
+    args.model_id = target if args.action != "publish" else None
+    return models_command(settings, _cluster(settings), args)
+
+
+def run_training(settings: Settings, args: argparse.Namespace) -> int:
+    if args.from_kafka:
+        from agents.commands.models import run_train_from_kafka
+
+        return run_train_from_kafka(settings, _cluster(settings), args)
+    return run_train(settings, args)
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
-    "train": run_train, "status": run_status, "replay": run_replay, "seller": run_seller,
+    "train": run_training, "models": run_models, "status": run_status, "replay": run_replay, "seller": run_seller,
 }
 
 if __name__ == "__main__":

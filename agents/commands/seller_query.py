@@ -9,17 +9,12 @@ only (every other seller adds to the network totals, nothing more).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from aiokafka import ConsumerRecord
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from tqdm import tqdm
-
-from agents.kafka.clients import partition_ids
+from agents.kafka.snapshot import read_to_end, snapshot_consumer
 from pipeline import topics
 from pipeline.sellers.state import SellerState
 from pipeline.sellers.view import MEMBER_LIMIT
-
-Apply = Callable[[list[tuple[bytes | None, bytes | None]]], int]  # records of one fetch -> how many refused
 
 
 async def read_seller_state(bootstrap: str, seller_id: str, security: dict[str, object] | None = None,
@@ -28,47 +23,21 @@ async def read_seller_state(bootstrap: str, seller_id: str, security: dict[str, 
     security = security or {}
     state = SellerState()
 
-    def apply_links(records: list[tuple[bytes | None, bytes | None]]) -> int:
-        return len(state.apply_links(records))
+    def apply_links(records: list[ConsumerRecord]) -> int:
+        return len(state.apply_links([(m.key, m.value) for m in records]))
 
-    def apply_reputations(records: list[tuple[bytes | None, bytes | None]]) -> int:
-        for key, value in records:
-            state.apply_reputation(key, value)
+    def apply_reputations(records: list[ConsumerRecord]) -> int:
+        for m in records:
+            state.apply_reputation(m.key, m.value)
         return 0
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                max_partition_fetch_bytes=8 * 1024 * 1024, **security)
+    consumer = snapshot_consumer(bootstrap, security)
     await consumer.start()
     try:
-        rejected = await _read_to_end(consumer, bootstrap, topics.SELLER_LINKS.name, apply_links, security, progress)
+        rejected = await read_to_end(consumer, bootstrap, topics.SELLER_LINKS.name, apply_links, security, progress)
         shown = set(state.networks.members(seller_id, MEMBER_LIMIT)) | {seller_id}
         state.keep_details = shown.__contains__
-        await _read_to_end(consumer, bootstrap, topics.SELLER_REPUTATION.name, apply_reputations, security, progress)
+        await read_to_end(consumer, bootstrap, topics.SELLER_REPUTATION.name, apply_reputations, security, progress)
     finally:
         await consumer.stop()
     return state, rejected
-
-
-async def _read_to_end(consumer: AIOKafkaConsumer, bootstrap: str, topic: str, apply: Apply,
-                       security: dict[str, object], progress: bool) -> int:
-    """Apply every record of ``topic`` up to its current end offsets, a fetch at a time; a
-    progress bar on stderr appears only if this takes more than a second. Returns how many
-    records ``apply`` refused."""
-    partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic, security)]
-    consumer.assign(partitions)
-    await consumer.seek_to_beginning(*partitions)
-    ends = await consumer.end_offsets(partitions)
-    starts = await consumer.beginning_offsets(partitions)
-    todo = {tp: end for tp, end in ends.items() if end > starts[tp]}
-    refused = 0
-    with tqdm(total=sum(ends[tp] - starts[tp] for tp in todo), unit="record", desc=topic, delay=1.0,
-              disable=not progress) as bar:
-        while todo:
-            batches = await consumer.getmany(*todo, timeout_ms=500, max_records=10_000)
-            for tp, messages in batches.items():
-                refused += apply([(m.key, m.value) for m in messages if m.offset < todo[tp]])
-                bar.update(len(messages))
-            for tp in list(todo):
-                if await consumer.position(tp) >= todo[tp]:
-                    del todo[tp]
-    return refused

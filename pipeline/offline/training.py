@@ -114,17 +114,20 @@ def fit(data: TrainingSet, l2: float = 1.0, iterations: int = 50, tolerance: flo
     return float(beta[0]), beta[1:]
 
 
-def weighted(sources: Sequence[tuple[TrainingSet, float]]) -> tuple[TrainingSet, np.ndarray]:
+def weighted(sources: Sequence[tuple[TrainingSet, float] | tuple[TrainingSet, float, np.ndarray]],
+             ) -> tuple[TrainingSet, np.ndarray]:
     """Sources stacked into one training set, with row weights giving each source its share of
     the total weight (shares are normalized): 300 hand-labeled listings can weigh as much as
-    30000 generated ones. Within a source every row weighs the same."""
-    total = sum(share for data, share in sources if len(data.labels))
-    parts = [(data, share / total) for data, share in sources if len(data.labels)]
-    rows = sum(len(data.labels) for data, _ in parts)
-    features = np.vstack([data.features for data, _ in parts])
-    labels = np.concatenate([data.labels for data, _ in parts])
-    ids = tuple(i for data, _ in parts for i in data.listing_ids)
-    weights = np.concatenate([np.full(len(data.labels), share * rows / len(data.labels)) for data, share in parts])
+    30000 generated ones. Within a source every row weighs the same, or as its own row weights
+    (a third element) say, relative to each other."""
+    parts = [(source[0], source[1], source[2] if len(source) > 2 else np.ones(len(source[0].labels)))
+             for source in sources if len(source[0].labels)]
+    total = sum(share for _, share, _ in parts)
+    rows = sum(len(data.labels) for data, _, _ in parts)
+    features = np.vstack([data.features for data, _, _ in parts])
+    labels = np.concatenate([data.labels for data, _, _ in parts])
+    ids = tuple(i for data, _, _ in parts for i in data.listing_ids)
+    weights = np.concatenate([within / within.sum() * (share / total) * rows for _, share, within in parts])
     return TrainingSet(features, labels, ids), weights
 
 
