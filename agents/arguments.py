@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--labels", type=Path, default=None, metavar="FILE",
                           help="ground truth as `generate --labels` writes it (- for stdin)")
     _json_option(evaluate, "the whole report")
+    evaluate.add_argument("--plots", type=Path, default=None, metavar="DIR",
+                          help="write PNG plots here: reliability curve, score distributions, precision and recall "
+                               "against the threshold (needs the `plots` extra: matplotlib)")
     evaluate.add_argument("--no-feedback", action="store_true",
                           help="score with the reputation given only: no simulated enforcement outcomes, "
                                "no comparison with and without seller-network signals")

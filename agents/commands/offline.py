@@ -15,7 +15,18 @@ from typing import IO
 
 from tqdm import tqdm
 
-from agents.stdio import is_stdio, one_stdio_each, progress_shown, reading, say, shown, with_json, write_json, writing
+from agents.stdio import (
+    UsageError,
+    is_stdio,
+    one_stdio_each,
+    progress_shown,
+    reading,
+    say,
+    shown,
+    with_json,
+    write_json,
+    writing,
+)
 from pipeline.settings import Settings
 from pipeline.types import InputRecord
 
@@ -43,11 +54,16 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.offline.evaluation import format_evaluation, format_network_comparison
     from pipeline.offline.labeled_run import evaluate_records, read_ground_truth
 
-    options = {"brands": args.brands, "reputation": args.reputation, "feedback": not args.no_feedback}
+    if args.plots is not None:
+        _require_matplotlib()
+    decisions: list[dict] = []
+    options = {"brands": args.brands, "reputation": args.reputation, "feedback": not args.no_feedback,
+               "measured_out": decisions}
     if args.corpus:
         corpus = load_corpus(args.corpus)
+        truth = corpus.truth
         # one listing at a time: the corpus is in arrival order, and a network's takedowns inform its later listings
-        report = evaluate_records(settings, corpus.records, corpus.truth, batch=1, **options)
+        report = evaluate_records(settings, corpus.records, truth, batch=1, **options)
     elif args.labels is None:
         say("counterscan: evaluate --input needs --labels")
         return 2
@@ -60,8 +76,24 @@ def run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     human = format_evaluation(report)
     if "seller_networks" in report:
         human += "\n\n" + format_network_comparison(report["seller_networks"])
+    if args.plots is not None:
+        from pipeline.brands.catalog import BrandCatalog
+        from pipeline.offline.plots import plot_evaluation
+        from pipeline.offline.scoring import load_profiles
+
+        catalog = load_profiles(args.brands).catalog if args.brands else BrandCatalog.load()
+        written = plot_evaluation(decisions, truth.labels, args.plots, settings.takedown_threshold,
+                                  settings.review_threshold, catalog, title=report.get("model_version", ""))
+        say(f"wrote {', '.join(str(p) for p in written)}")
     with_json(human, report, args.json)
     return 0
+
+
+def _require_matplotlib() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("matplotlib") is None:
+        raise UsageError("--plots needs matplotlib: pip install 'counterscan[plots]'")
 
 
 def _source_name(path: Path) -> str:

@@ -86,13 +86,17 @@ def scored_decisions(settings: Settings, records: Iterable[InputRecord], truth: 
 def evaluate_records(settings: Settings, records: Callable[[], Iterable[InputRecord]], truth: GroundTruth, *,
                      brands: Path | None = None, reputation: Path | None = None, feedback: bool = True,
                      model: LogisticModel | None = None, batch: int = BATCH,
-                     counted: Collection[str] | None = None) -> dict[str, Any]:
+                     counted: Collection[str] | None = None,
+                     measured_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Score the listings ``records()`` yields (called once per pass) and measure the decisions
-    against ``truth``; with ``counted``, only those listings' decisions are measured (a fold)."""
+    against ``truth``; with ``counted``, only those listings' decisions are measured (a fold).
+    ``measured_out`` receives the decisions the report measures (for plots)."""
     def measured(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return decisions if counted is None else [d for d in decisions if d["listing_id"] in counted]
 
-    def measure(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    def measure(decisions: list[dict[str, Any]], kept: bool = True) -> dict[str, Any]:
+        if measured_out is not None and kept:
+            measured_out[:] = measured(decisions)
         return evaluate(measured(decisions), truth.labels, truth.brands, truth.breakdowns)
 
     scanner = offline_scanner(settings, brands, reputation, model)
@@ -106,7 +110,7 @@ def evaluate_records(settings: Settings, records: Callable[[], Iterable[InputRec
                 scanner = offline_scanner(settings, brands, reputation, model)
             simulator = EnforcementSimulator(truth.rows, scanner.reputation, scanner.networks if with_networks else None)
             run = score_with_feedback(scanner, records(), simulator, batch)
-            runs[name] = {"overall": measure(run.decisions), "cohort": cohort_recall(measured(run.decisions), run.cohort),
+            runs[name] = {"overall": measure(run.decisions, kept=with_networks), "cohort": cohort_recall(measured(run.decisions), run.cohort),
                           "outcomes": run.outcomes}
         report = runs["with"]["overall"]
         report["simulated_outcomes"] = runs["with"]["outcomes"]

@@ -44,3 +44,14 @@ def test_evaluate_needs_labels_with_an_input_file(tmp_path, capsys):
     listings.write_text("")
     assert main(["evaluate", "--input", str(listings)]) == 2
     assert "--labels" in capsys.readouterr().err
+
+
+def test_evaluate_writes_calibration_plots(tmp_path, capsys):
+    listings, truth = tmp_path / "l.jsonl", tmp_path / "t.jsonl"
+    assert main(["generate", "--count", "1500", "--seed", "5", "--to-file", str(listings), "--labels", str(truth)]) == 0
+    plots = tmp_path / "plots"
+    assert main(["evaluate", "--input", str(listings), "--labels", str(truth), "--plots", str(plots),
+                 "--no-feedback"]) == 0
+    assert sorted(p.name for p in plots.iterdir()) == ["precision_recall.png", "reliability.png",
+                                                       "score_distributions.png"]
+    assert "precision_recall.png" in capsys.readouterr().err

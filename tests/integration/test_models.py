@@ -157,3 +157,12 @@ def test_models_trained_on_outcomes_shadow_then_decide_on_every_worker(topics_cr
         finally:
             # tombstones: the session's other workers go back to the shipped model
             asyncio.run(produce(bootstrap, topics.MODELS.name, [(key, None) for key in published]))
+
+
+def test_training_on_too_few_outcomes_is_refused_with_a_clear_message(topics_created: str, tmp_path: Path, capsys):
+    future = "2099-01-01T00:00:00Z"  # no outcome is that recent
+    output = tmp_path / "never.json"
+    assert main(["train", "--from-kafka", "--since", future, "--output", str(output), "--no-progress",
+                 "--bootstrap-servers", topics_created]) == 1
+    assert "only 0 labels from outcomes" in capsys.readouterr().err
+    assert not output.exists()
