@@ -14,6 +14,7 @@ import signal
 import sys
 
 import orjson
+from aiokafka.errors import CommitFailedError
 
 from agents.kafka.batching import produce_all
 from agents.kafka.clients import producer, reader
@@ -43,7 +44,10 @@ async def run(bootstrap: str, group: str, source: str, sink: str) -> None:
                         pass
                     outputs.append(OutputRecord(sink, message.key, SMALL))
             await produce_all(client, outputs)
-            await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
+            try:
+                await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
+            except CommitFailedError:  # the partitions moved in a rebalance: their new owner goes on from the
+                continue               # last commit, as at-least-once allows (a process joining late does this)
     finally:
         await consumer.stop()
         await client.stop()
