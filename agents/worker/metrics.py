@@ -27,7 +27,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
-from pipeline.scoring.shares import RouteShares
+from pipeline.scoring.shares import ROUTES, RouteShares
 
 if TYPE_CHECKING:  # the scanner's stack is not for `counterscan status --metrics`, which uses this module too
     from pipeline.scanner import BatchResult
@@ -95,6 +95,10 @@ class Metrics:
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
             self.processed.labels(stage=stage)
             self.stage_duration.labels(stage=stage)
+        for live in ROUTES:  # and every pair of routes a shadow can change, before a shadow ever runs
+            for shadow in ROUTES:
+                if live != shadow:
+                    self.shadow_route_changes.labels(**{"from": live, "to": shadow})
 
     def record_batch(self, batch_size: int, result: BatchResult) -> None:
         self.batch_size.observe(batch_size)
