@@ -35,6 +35,8 @@ BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000, 5000)
 NOTICE_BUCKETS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0, 2 * 86400.0, 7 * 86400.0,
                   14 * 86400.0, 30 * 86400.0)
 NOTICE_STAGES = ("receipt", "decision", "action")
+NOTICE_SOURCES = ("notice", "trusted_flagger", "own_initiative")
+RECEIPT_STATUSES = ("received", "listing_not_found", "listing_found", "incomplete", "duplicate", "expired", "decided")
 
 del GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR  # the default registry is not used
 
@@ -92,6 +94,14 @@ class Metrics:
                                      "deadline", registry=r)
         self.notifiers_flagged = Gauge("counterscan_notifiers_flagged", "Notifiers flagged for manifestly unfounded "
                                        "notices", registry=r)
+        for stage in NOTICE_STAGES:  # zeros from the start here too, before the first notice
+            for source in NOTICE_SOURCES:
+                self.notice_seconds.labels(stage=stage, brand="none", source=source)
+        for status in RECEIPT_STATUSES:
+            self.notice_receipts.labels(status=status)
+        for kind in ("restriction", "reversal"):
+            for source in NOTICE_SOURCES:
+                self.statements.labels(kind=kind, source=source)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
             self.processed.labels(stage=stage)
             self.stage_duration.labels(stage=stage)
