@@ -272,3 +272,55 @@ def test_bad_notices_and_outcomes_are_answered_and_dead_lettered(notices: Notice
     (dead_outcome,) = wait(bootstrap, topics.DEADLETTER.name, lambda k, _r: k == ghost.encode())
     valid("deadletter.v1.json", dead_outcome)
     assert dead_outcome["reason"] == "unknown_decision"
+
+
+def test_unfounded_notifiers_are_flagged_and_lose_priority(notices: NoticeWorker, run_id: str):
+    bootstrap, notifier = notices.bootstrap, f"{run_id}-agent"
+    listings = [fake(run_id, f"u{n}", f"{run_id}-s{n}") for n in range(3)]
+    made = [decided(bootstrap, notices, item) for item in listings]
+    for n, (item, decision) in enumerate(zip(listings[:2], made)):  # two notices, both rejected
+        send(bootstrap, topics.NOTICES_INBOUND.name, item["listing_id"], notice(run_id, item["listing_id"], n=n))
+        wait(bootstrap, topics.NOTICES_ROUTED.name, lambda k, _r, i=item: k == i["listing_id"].encode())
+        key, value = outcome(run_id, item["listing_id"], item["seller"]["id"], decision["decision_id"], "rejected")
+        send(bootstrap, topics.OUTCOMES.name, key, value)
+    (flag, *_) = wait(bootstrap, topics.NOTIFIERS_FLAGGED.name, lambda k, _r: k == notifier.encode())
+    assert flag["flagged"] is True and flag["unfounded_share"] == 1.0 and flag["decided"] == 2
+    notifier_state(bootstrap, notifier, rejected=2, flagged=True)
+
+    third = listings[2]["listing_id"]
+    trusted = notice(run_id, third, n=9, notifier={"id": f"{run_id}-flagger", "name": "Anti-Counterfeiting Group",
+                                                   "email": "notices@acg.example", "trusted_flagger": True})
+    send(bootstrap, topics.NOTICES_INBOUND.name, third, trusted)
+    routed = wait(bootstrap, topics.NOTICES_ROUTED.name, lambda k, _r: k == third.encode())
+    assert routed[0]["source"] == "trusted_flagger" and routed[0]["priority"] >= 3
+
+    def flagged_routed(key, record):
+        return key == third.encode() and record["notifier_id"] == notifier
+    for _ in range(30):  # the worker learns of the flag from notifiers.reputation, a moment after it is written
+        send(bootstrap, topics.NOTICES_INBOUND.name, third, notice(run_id, third, n=100 + _))
+        routed = wait(bootstrap, topics.NOTICES_ROUTED.name, flagged_routed)
+        if routed[0]["notifier_flagged"]:
+            break
+    assert routed[0]["notifier_flagged"] is True and 1 <= routed[0]["priority"] < 2
+
+
+def test_statements_that_fail_the_schema_are_never_exported(notices: NoticeWorker, run_id: str, tmp_path: Path):
+    bootstrap, since = notices.bootstrap, datetime.now(timezone.utc) - timedelta(seconds=1)
+    listing_id = f"{run_id}-forged"
+    forged = {"schema_version": 1, "statement_id": f"{run_id}forged", "kind": "restriction", "listing_id": listing_id,
+              "decision_id": None, "source": "notice", "automated_detection": False,
+              "automated_decision": "not_automated", "seller_notice": {"text": "x", "redress": []},
+              "submission": {"decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT", "puid": f"{run_id}forged",
+                             "application_date": "01/12/2026"},
+              "issued_at": "2026-12-01T00:00:00Z"}
+    send(bootstrap, topics.STATEMENTS.name, listing_id, forged)
+    exported = cli(bootstrap, "statements", "export", "--since", since.isoformat(), "--out", str(tmp_path), "--json",
+                   "-")
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    assert [r["statement_id"] for r in document["refused"]] == [forged["statement_id"]]
+    for path in document["files"]:
+        assert forged["statement_id"] not in Path(path).read_text()
+    (dead,) = wait(bootstrap, topics.DEADLETTER.name, lambda k, _r: k == listing_id.encode())
+    assert dead["reason"] == "schema_violation" and dead["source"]["topic"] == topics.STATEMENTS.name
+    assert "content_type\" is a required property" in dead["detail"]
