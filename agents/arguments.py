@@ -53,6 +53,9 @@ COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
     "train": ("connection", "scoring", "logging"),
     "models": (*KAFKA, "scoring", "models"),
     "demo": ALL_SECTIONS,
+    "notifier": KAFKA,
+    "appeals": KAFKA,
+    "statements": KAFKA,
 }
 
 
@@ -191,6 +194,26 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--note", default=None, help="publish: a note recorded on the record")
     _json_option(models, "the list or the comparison")
     models.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    notifier = commands.add_parser("notifier", parents=[settings["notifier"]],
+                                   help="a notifier's notices sent, upheld, rejected, counter-noticed, and its flag")
+    notifier.add_argument("notifier_id", help="the notifier's account id")
+    _json_option(notifier, "its notifiers.reputation record")
+
+    appeals = commands.add_parser("appeals", parents=[settings["appeals"]],
+                                  help="sellers' complaints (DSA Art. 20) with their deadlines, from enforcement.appeals")
+    appeals.add_argument("action", choices=("list",))
+    appeals.add_argument("--all", action="store_true", help="closed cases too (default: open ones only)")
+    _json_option(appeals, "the cases")
+
+    statements = commands.add_parser(
+        "statements", parents=[settings["statements"]],
+        help="write statements of reasons as Transparency Database API batches (at most 100 a file)")
+    statements.add_argument("action", choices=("export",))
+    statements.add_argument("--since", required=True, type=_timestamp,
+                            help="ISO 8601 time; statements published since then are exported")
+    statements.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory the batches go to")
+    _json_option(statements, "the files written and the statements refused")
 
     demo = commands.add_parser("demo", parents=[settings["demo"]], help="end-to-end run on a local broker with a report")
     demo.add_argument("--listings", type=_at_least(1), default=100_000, help="listings to generate (default 100000)")

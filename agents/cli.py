@@ -264,12 +264,51 @@ def run_training(settings: Settings, args: argparse.Namespace) -> int:
 
         return run_train_from_kafka(settings, _cluster(settings), args)
     return run_train(settings, args)
+def run_notifier(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.commands.notices import notifier_record
+    from agents.kafka.clients import client_security
+    from pipeline.notices import format_notifier
+
+    record = asyncio.run(notifier_record(_cluster(settings), args.notifier_id, client_security(settings)))
+    if record is None:
+        say(f"counterscan: nothing is known of notifier {args.notifier_id!r}")
+        return 1
+    with_json(format_notifier(record), record, args.json)
+    return 0
+
+
+def run_appeals(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.commands.notices import appeal_cases
+    from agents.kafka.clients import client_security
+    from pipeline.notices import format_cases, is_overdue
+    from pipeline.timestamps import utc_now
+
+    now = utc_now()
+    cases = [c for c in asyncio.run(appeal_cases(_cluster(settings), client_security(settings)))
+             if args.all or c.get("status") == "open"]
+    shown_cases = [{**c, "overdue": is_overdue(c, now)} for c in cases]
+    with_json(format_cases(cases, now), shown_cases, args.json)
+    say(f"{len(cases)} cases, {sum(c['overdue'] for c in shown_cases)} overdue")
+    return 0
+
+
+def run_statements(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.commands.notices import export_statements
+    from agents.kafka.clients import client_security
+
+    result = asyncio.run(export_statements(_cluster(settings), args.since, args.out, client_security(settings)))
+    document = {"files": [str(p) for p in result.files], "statements": result.statements, "refused": result.refused}
+    with_json("\n".join(document["files"]), document, args.json)
+    say(f"wrote {result.statements} statements in {len(result.files)} batches to {args.out}; "
+        f"{len(result.refused)} refused (dead-lettered)")
+    return 0
 
 
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
     "train": run_training, "models": run_models, "status": run_status, "replay": run_replay, "seller": run_seller,
+    "notifier": run_notifier, "appeals": run_appeals, "statements": run_statements,
 }
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ SESSION_TIMEOUT_MS = 10_000  # aiokafka's default: a member silent this long lea
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # the logging module's, as faust spells them
-ROLES = ("scan", "feedback")
+ROLES = ("scan", "feedback", "notices")
 PORT = {"minimum": 1, "maximum": 65_535}
 _SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(?::(\d+))?")  # host, [v6 address], either with :port
 _HEAP = re.compile(r"[1-9]\d*[kKmMgG]?")  # what the JVM's -Xmx takes
@@ -112,7 +112,8 @@ class Settings:
     app_id: str = _setting("counterscan", "Faust application id (prefix of its internal topics)", "worker")
     roles: str = _setting(
         "scan,feedback",
-        "what a worker runs: scan (the listing hot path), feedback (outcomes into seller reputation), or both", "worker")
+        "what a worker runs: scan (the listing hot path), feedback (outcomes into seller reputation), notices "
+        "(notice and action: receipts, statements of reasons, appeals), comma-separated", "worker")
     scan_group_id: str = _setting(
         "counterscan-scan", "consumer group of the listing hot path; all workers share it", "worker")
     replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes", "worker",
@@ -155,6 +156,23 @@ class Settings:
         minimum=0, maximum=1)
     notifier_name: str = _setting("counterscan brand protection", "who takedown notices name as the notifier", "notices")
     notifier_email: str = _setting("brand-protection@example.invalid", "where the notifier can be reached", "notices")
+    notice_pending_days: int = _setting(
+        7, "days a notice for a listing not known yet is kept and retried when the listing appears", "notices",
+        minimum=1)
+    appeal_deadline_days: int = _setting(14, "days within which a seller's complaint must be decided", "notices",
+                                         minimum=1)
+    automated_removal_brands: str = _setting(
+        "", "brand ids whose takedown decisions the marketplace carries out at once (comma-separated)", "notices")
+    statement_territorial_scope: str = _setting(
+        "EU", "where restrictions apply, for statements of reasons: EU, EEA or country codes (comma-separated)",
+        "notices")
+    notifier_unfounded_share: float = _setting(
+        0.5, "share of manifestly unfounded notices above which a notifier is flagged", "notices", above=0,
+        maximum=1)
+    notifier_window_days: int = _setting(90, "days over which a notifier's decided notices are judged", "notices",
+                                         minimum=1)
+    notifier_min_decided: int = _setting(5, "decided notices within the window before a notifier is judged",
+                                         "notices", minimum=1)
     lag_interval_s: float = _setting(5.0, "how often a scan worker reads its consumer lag, in seconds", "web", above=0)
     metrics_host: str = _setting("127.0.0.1", "interface of /metrics, /healthz and /readyz", "web")
     metrics_port: int = _setting(9108, "port of /metrics, /healthz and /readyz", "web", **PORT)
@@ -249,7 +267,7 @@ class Settings:
                 f"password: {_named('sasl_password')} or {_named('sasl_password_file')}")
         unknown = set(self.role_set) - set(ROLES)
         if unknown or not self.role_set:
-            raise SettingError(f"{_named('roles')} must be scan, feedback or both (comma-separated), "
+            raise SettingError(f"{_named('roles')} must be scan, feedback, notices or several (comma-separated), "
                                f"got {self.roles!r}")
         if self.bootstrap_servers:
             for server in self.bootstrap_servers.split(","):

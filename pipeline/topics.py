@@ -121,10 +121,71 @@ MODELS = TopicSpec(
     producers=("counterscan models publish, promote and retire",), consumers=("counterscan scan workers",),
 )
 
+# Notice and action (DSA Art. 16-24): notices in, receipts and statements of reasons out, appeals closed.
+NOTICES_INBOUND = TopicSpec(
+    "notices.inbound", HOT_PARTITIONS, "listing id",
+    "notices from brand owners, their agents and trusted flaggers (DSA Art. 16, Art. 22)",
+    "notice.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("brand owners", "agents", "trusted flaggers"), consumers=("counterscan notice workers",),
+)
+NOTICE_RECEIPTS = TopicSpec(
+    "notices.receipts", 6, "notifier id",
+    "receipts of notices and the decisions on them, for their notifiers (DSA Art. 16(4), 16(5))",
+    "notice_receipt.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("notifier portals",),
+)
+NOTICES_ROUTED = TopicSpec(
+    "notices.routed", HOT_PARTITIONS, "listing id",
+    "valid notices joined with the listing's latest decision, with a priority, for notice handlers",
+    "routed_notice.v1.json", _config(retention_ms=str(90 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("notice handlers", "review tools"),
+)
+STATEMENTS = TopicSpec(
+    "enforcement.statements", 6, "listing id",
+    "statements of reasons for restrictions carried out and their reversals (DSA Art. 17, Art. 24(5))",
+    "enforcement_statement.v1.json", _config(retention_ms=str(400 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("seller messaging", "`counterscan statements export`"),
+)
+APPEALS = TopicSpec(
+    "enforcement.appeals", 6, "listing id",
+    "sellers' complaints against restrictions, latest state per listing, with their deadlines (DSA Art. 20)",
+    "appeal_case.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan notice workers",), consumers=("complaint handlers", "counterscan notice workers"),
+)
+NOTIFIER_REPUTATION = TopicSpec(
+    "notifiers.reputation", 6, "notifier id",
+    "per notifier: notices sent, upheld, rejected, counter-noticed and reinstated (DSA Art. 23(2))",
+    "notifier_reputation.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan notice workers",), consumers=("counterscan notice workers", "notifier programmes"),
+)
+NOTIFIERS_FLAGGED = TopicSpec(
+    "notifiers.flagged", 6, "notifier id",
+    "notifiers found to send manifestly unfounded notices, and cleared again (DSA Art. 23(2))",
+    "notifier_flag.v1.json", _config(retention_ms=str(400 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("trust-and-safety teams",),
+)
+OUTCOMES_BY_LISTING = TopicSpec(
+    "counterscan.outcomes-by-listing", HOT_PARTITIONS, "listing id",
+    "internal: enforcement outcomes on the partitions of listings.decisions, beside the listing's notices",
+    "enforcement_outcome.v1.json", _config(retention_ms=str(7 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("counterscan notice workers",),
+)
+NOTIFIER_EVENTS = TopicSpec(
+    "counterscan.notifier-events", 6, "notifier id",
+    "internal: what became of each notice, keyed by notifier, so one worker owns each notifier's record",
+    None, _config(retention_ms=str(7 * DAY_MS)),
+    producers=("counterscan notice workers",), consumers=("counterscan notice workers",),
+)
+NOTICE_TOPICS: tuple[TopicSpec, ...] = (
+    NOTICES_INBOUND, NOTICE_RECEIPTS, NOTICES_ROUTED, STATEMENTS, APPEALS, NOTIFIER_REPUTATION, NOTIFIERS_FLAGGED,
+    OUTCOMES_BY_LISTING, NOTIFIER_EVENTS,
+)
+
 # What a scan worker reads from the beginning before it scans: the state it decides with.
 SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, MODELS)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
     EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS, MODELS,
+    *NOTICE_TOPICS,
 )

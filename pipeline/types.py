@@ -67,6 +67,7 @@ class Reason(StrEnum):
     UNSUPPORTED_VERSION = "unsupported_version"
     SCHEMA_VIOLATION = "schema_violation"
     PROCESSING_ERROR = "processing_error"
+    UNKNOWN_DECISION = "unknown_decision"  # an enforcement outcome for a listing or decision counterscan never made
 
 
 @dataclass(frozen=True, slots=True)

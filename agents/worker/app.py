@@ -13,6 +13,7 @@ from agents.kafka.clients import client_security, faust_credentials, resolve_boo
 from agents.worker.background import BackgroundErrors
 from agents.worker.lag import GroupLagService
 from agents.worker.metrics import Metrics
+from agents.worker.notices import register_notice_agents
 from agents.worker.observability import ObservabilityServer
 from agents.worker.outcomes import register_outcome_agents
 from agents.worker.scan import ListingScanService
@@ -62,6 +63,8 @@ def create_app(settings: Settings) -> faust.App:
     if "feedback" in settings.role_set:
         state.track_strikes()
         register_outcome_agents(app, settings, state, partial(caught_up, followers))
+    if "notices" in settings.role_set:
+        register_notice_agents(app, settings, bootstrap, client_security(settings), metrics, errors)
     app.service(GroupLagService(settings, bootstrap, client_security(settings), metrics, errors))
     app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors))
     serve_seller_views(app, sellers)

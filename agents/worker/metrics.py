@@ -38,6 +38,12 @@ STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 SCORE_BUCKETS = (0.01, 0.035, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
 BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000, 5000)
 SHARE_HALF_LIFE = 2000  # decisions of a brand
+# notice to receipt takes milliseconds, notice to action hours or days: one set of buckets spans both
+NOTICE_BUCKETS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0, 2 * 86400.0, 7 * 86400.0,
+                  14 * 86400.0, 30 * 86400.0)
+NOTICE_STAGES = ("receipt", "decision", "action")
+NOTICE_SOURCES = ("notice", "trusted_flagger", "own_initiative")
+RECEIPT_STATUSES = ("received", "listing_not_found", "listing_found", "incomplete", "duplicate", "expired", "decided")
 
 del GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR  # the default registry is not used
 
@@ -92,6 +98,28 @@ class Metrics:
                                        f"(this worker, decayed with a half-life of {SHARE_HALF_LIFE} decisions)",
                                        ["brand", "route"], registry=r)
         self.route_shares = RouteShares(SHARE_HALF_LIFE)
+        # notice and action (agents/worker/notices.py): source is notice, trusted_flagger or own_initiative
+        self.notice_seconds = Histogram("counterscan_notice_to_action_seconds", "From a notice received (or, on the "
+                                        "marketplace's own initiative, the listing observed) to its receipt, its "
+                                        "decision and the restriction carried out", ["stage", "brand", "source"],
+                                        buckets=NOTICE_BUCKETS, registry=r)
+        self.notice_receipts = Counter("counterscan_notice_receipts", "Receipts sent to notifiers, by status",
+                                       ["status"], registry=r)
+        self.statements = Counter("counterscan_statements", "Statements of reasons issued, by kind and source",
+                                  ["kind", "source"], registry=r)
+        self.appeals_open = Gauge("counterscan_appeals_open", "Sellers' complaints not yet decided", registry=r)
+        self.appeals_overdue = Gauge("counterscan_appeals_overdue", "Sellers' complaints still open past their "
+                                     "deadline", registry=r)
+        self.notifiers_flagged = Gauge("counterscan_notifiers_flagged", "Notifiers flagged for manifestly unfounded "
+                                       "notices", registry=r)
+        for stage in NOTICE_STAGES:  # zeros from the start here too, before the first notice
+            for source in NOTICE_SOURCES:
+                self.notice_seconds.labels(stage=stage, brand="none", source=source)
+        for status in RECEIPT_STATUSES:
+            self.notice_receipts.labels(status=status)
+        for kind in ("restriction", "reversal"):
+            for source in NOTICE_SOURCES:
+                self.statements.labels(kind=kind, source=source)
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
             self.processed.labels(stage=stage)
             self.stage_duration.labels(stage=stage)

@@ -128,14 +128,14 @@ def test_every_role_of_the_worker_runs_in_some_workload(overlay: str):
     for var in named(docs, "StatefulSet", "counterscan-feedback")["spec"]["template"]["spec"]["containers"][0]["env"]:
         if var["name"] == "COUNTERSCAN_ROLES":
             var["value"] = "scan"
-    assert roles_run(docs) == {"scan"}  # the check sees a role that runs nowhere
+    assert roles_run(docs) == {"scan", "notices"}  # the check sees a role that runs nowhere
 
 
 def test_each_role_has_its_own_kind_of_workload():
     docs = resources("production")
     by_role = {role: {w.resource["kind"] for w in workloads(docs) for c in w.containers()
                       if w.runs_worker(c) and role in w.settings(c).role_set} for role in ROLES}
-    assert by_role == {"scan": {"Deployment"}, "feedback": {"StatefulSet"}}
+    assert by_role == {"scan": {"Deployment"}, "feedback": {"StatefulSet"}, "notices": {"StatefulSet"}}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -270,7 +270,7 @@ def test_no_credential_is_written_in_the_manifests(overlay: str):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_feedback_state_lives_on_a_volume_claim_per_pod(overlay: str):
     docs = resources(overlay)
-    (w,) = [w for w in workloads(docs) if w.resource["kind"] == "StatefulSet"]
+    (w,) = [w for w in workloads(docs) if w.resource["metadata"]["name"] == "counterscan-feedback"]
     container = w.pod["containers"][0]
     settings = w.settings(container)
     assert settings.role_set == {"feedback"}
