@@ -248,10 +248,17 @@ def run_seller(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_console(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.console.app import run_console as console
+
+    return console(settings, args.add_account)
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
     "train": run_train, "status": run_status, "replay": run_replay, "seller": run_seller,
+    "console": run_console,
 }
 
 if __name__ == "__main__":
