@@ -85,7 +85,8 @@ def card_page(reviewer: str, csrf: str, card: Mapping[str, Any], decisions: Sequ
     else:
         parts += [
             marked_text(listing["title"], "h1", id="listing-title", class_="title"),
-            element("p", join(("listing ", element("code", request["listing_id"]), " · ", _url(listing.get("url")),
+            element("p", join(("listing ", element("code", request["listing_id"]),
+                               join((" · ", _url(listing["url"]))) if listing.get("url") else "",
                                f" · {listing.get('category') or 'no category'}",
                                f" · brand field: {listing.get('declared_brand') or '-'}",
                                f" · language: {listing.get('language') or '?'}",

@@ -33,6 +33,7 @@ from agents.console.accounts import account_line
 from agents.processes import free_port, spawned
 from agents.testing import produce, read_until
 from pipeline import topics
+from pipeline.brands.catalog import BrandCatalog
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.testing import listing
 
@@ -40,44 +41,63 @@ pytestmark = pytest.mark.integration
 PASSWORDS = {"alice": "correct horse battery", "bob": "staple of the trade"}
 SCRIPT_TITLE = ('<script>document.body.dataset.pwned = "script"</script>'
                 '<img src=x onerror="document.body.dataset.pwned = \'img\'"> Louis Vuitton Neverfull MM')
+CONTACT = "c0ffee" * 8  # a contact point's hash, as a marketplace shares it: never shown whole
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 REPORTS = PROJECT_ROOT / "reports"
 
 
+def near_known_image(brand: str, bits: int) -> str:
+    """A listing image ``bits`` bits away from the first known counterfeit image of ``brand``."""
+    catalog = BrandCatalog.load()
+    known = next(int(h) for h, o in zip(catalog.images.hashes, catalog.images.owners) if catalog.brand_ids[o] == brand)
+    return f"{known ^ ((1 << bits) - 1):016x}"
+
+
 @pytest.fixture(scope="module")
 def published(worker: str) -> dict:
-    """Review-bound listings on a marketplace of this module's own; their review requests, once routed."""
+    """Review-bound listings on a marketplace of this module's own, and their review requests once
+    routed; the main item's seller shares a contact point with an account that then gets takedowns."""
     run = uuid.uuid4().hex[:10]
     market = f"console-{run}"
-    seller = f"{run}-seller"
+    seller, ring = f"{run}-seller", f"{run}-ring"
     new = {"seller.created_at": "2026-11-01T00:00:00Z"}
     items = [
+        listing(listing_id=f"{run}-main", marketplace=market, title="Gucci Marmont bag replica", brand="Gucci",
+                description="Replica of the Marmont, top grade.", image_phashes=[near_known_image("gucci", 6),
+                                                                                 "0123456789abcdef"],
+                **{"seller.id": seller, "seller.contact_hashes": [CONTACT], "price.amount": 900.0}),
         listing(listing_id=f"{run}-prada", marketplace=market, title="Prada Galleria bag mirror quality",
-                description="Top grade, mirror quality, fast shipping.", brand="Prada", **{"seller.id": seller},
-                **{"price.amount": 1200.0}),
+                description="Top grade, mirror quality, fast shipping.", brand="Prada",
+                **{"seller.id": f"{run}-p", "price.amount": 1200.0}),
         listing(listing_id=f"{run}-rolex", marketplace=market, title="Rolex Submariner watch AAA", brand="Rolex",
                 category="watches", **{"seller.id": f"{run}-watches", "price.amount": 3000.0}),
         listing(listing_id=f"{run}-lv", marketplace=market, title="Louis Vuitton Neverfull MM", brand="Louis Vuitton",
                 **{"seller.id": f"{run}-lv", "price.amount": 390.0}, **new),
-        listing(listing_id=f"{run}-gucci", marketplace=market, title="Gucci Marmont bag replica", brand="Gucci",
-                **{"seller.id": f"{run}-g", "price.amount": 900.0}),
         listing(listing_id=f"{run}-disguised", marketplace=market, title="Gucc1 Marmont shoulder bag", brand="",
                 **{"seller.id": f"{run}-d", "price.amount": 600.0}),
         listing(listing_id=f"{run}-script", marketplace=market, title=SCRIPT_TITLE, brand="Louis Vuitton",
                 description='"><svg onload="document.body.dataset.pwned=1">', **{"seller.id": f"{run}-x",
                                                                                   "price.amount": 390.0}, **new),
     ]
-    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(i["listing_id"].encode(), orjson.dumps(i)) for i in items]))
+    linked = listing(listing_id=f"{run}-ring", marketplace=f"{market}-elsewhere", title="Classic tote",
+                     **{"seller.id": ring, "seller.contact_hashes": [CONTACT]})
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name,
+                        [(i["listing_id"].encode(), orjson.dumps(i)) for i in (*items, linked)]))
     wanted = {i["listing_id"] for i in items}
 
     def routed(records: list) -> bool:
-        return wanted <= {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
+        return wanted | {linked["listing_id"]} <= {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
 
     records = asyncio.run(read_until(worker, [topics.DECISIONS.name, topics.REVIEW.name], routed, 90))
     decisions = {r["decision_id"]: r for t, _, r in records if t == topics.DECISIONS.name and r["listing_id"] in wanted}
     reviews = [r for t, _, r in records if t == topics.REVIEW.name and r["marketplace"] == market]
     assert {decisions[r["decision_id"]]["listing_id"] for r in reviews} == wanted, "every listing should go to review"
-    return {"market": market, "seller": seller, "run": run, "reviews": reviews, "decisions": decisions,
+    # the linked account's takedowns arrive after the main item was scored: it stays a review item
+    asyncio.run(produce(worker, topics.OUTCOMES.name, [(f"{run}-sold-{n}".encode(), orjson.dumps({
+        "schema_version": 1, "outcome_id": f"{run}-ring-{n}", "listing_id": f"{run}-sold-{n}", "seller_id": ring,
+        "outcome": "confirmed", "decided_by": "takedown-service", "decided_at": "2026-11-30T12:00:00Z"}))
+        for n in range(2)]))
+    return {"market": market, "seller": seller, "ring": ring, "run": run, "reviews": reviews, "decisions": decisions,
             "by_listing": {r["listing_id"]: r for r in reviews}}
 
 
@@ -204,29 +224,48 @@ def test_the_queue_shows_the_workers_review_requests_in_priority_order(consoles:
 def test_a_card_shows_the_highlighted_terms_and_the_signal_chart(consoles: list[str], browsers: dict,
                                                                  published: dict):
     driver = browsers["alice"]
-    review = published["by_listing"][f"{published['run']}-prada"]
+    review = published["by_listing"][f"{published['run']}-main"]
     decision = published["decisions"][review["decision_id"]]
-    driver.get(f"{consoles[0]}/review/{review['review_id']}?marketplace={published['market']}")
+    card = f"{consoles[0]}/review/{review['review_id']}?marketplace={published['market']}"
+    driver.get(card)
     title = driver.find_element(By.ID, "listing-title")
     marks = {(m.text, m.get_attribute("data-kind")) for m in title.find_elements(By.CSS_SELECTOR, "mark.term")}
-    assert ("Prada", "brand") in marks and ("Galleria bag", "brand") in marks  # the brand and a model keyword
-    assert ("mirror quality", "counterfeit") in marks
+    assert marks == {("Gucci", "brand"), ("Marmont", "brand"), ("replica", "counterfeit")}
     bars = driver.find_elements(By.CSS_SELECTOR, "svg.signals rect.bar")
     assert [b.get_attribute("data-signal") for b in bars] == [s["name"] for s in decision["signals"]]
     sizes = [abs(float(b.get_attribute("data-contribution"))) for b in bars]
-    assert sizes == sorted(sizes, reverse=True)
-    assert driver.find_element(By.ID, "reference-price").text  # the brand's reference beside the price
+    assert sizes == sorted(sizes, reverse=True) and len(sizes) >= 4
+    assert "USD" in driver.find_element(By.ID, "reference-price").text  # the brand's reference beside the price
+    distances = [d.get_attribute("data-distance") for d in driver.find_elements(By.CSS_SELECTOR, "#images .distance")]
+    assert distances == ["6"]  # the near copy of a known counterfeit image; the other image matches nothing
+
+    def linked_account_named(d) -> bool:  # the console reads the linked account's takedowns as they arrive
+        d.get(card)
+        return published["ring"] in " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, "#seller .linked"))
+
+    assert wait(driver, linked_account_named, 60)
+    assert CONTACT not in driver.page_source and CONTACT[:12] in driver.page_source  # a prefix, never the point
     save_screenshot(driver, "console-card.png")
+
+
+def test_prada_card_marks_counterfeit_phrases_and_disguised_spellings(consoles: list[str], browsers: dict,
+                                                                      published: dict):
+    driver = browsers["alice"]
+    for name, expected in (("prada", ("mirror quality", "counterfeit")), ("disguised", ("Gucc1", "disguised"))):
+        review = published["by_listing"][f"{published['run']}-{name}"]
+        driver.get(f"{consoles[0]}/review/{review['review_id']}")
+        title = driver.find_element(By.ID, "listing-title")
+        assert expected in {(m.text, m.get_attribute("data-kind")) for m in title.find_elements(By.TAG_NAME, "mark")}
 
 
 def test_a_second_reviewer_on_another_console_never_sees_the_claimed_item(consoles: list[str], browsers: dict,
                                                                           published: dict):
-    claimed = published["by_listing"][f"{published['run']}-prada"]["review_id"]
+    claimed = published["by_listing"][f"{published['run']}-main"]["review_id"]
     bob = browsers["bob"]
     sign_in(bob, consoles[1], "bob", PASSWORDS["bob"])
     others = wait(bob, lambda d: (ids := queue_ids(d, consoles[1], published["market"])) and claimed not in ids
                   and ids, 10)
-    assert claimed not in others and len(others) == len(published["reviews"]) - 1
+    assert claimed not in others and len(others) == len(published["reviews"]) - 3  # alice opened three
     bob.get(f"{consoles[1]}/review/{claimed}")
     assert "alice has this item open" in bob.find_element(By.ID, "message").text
 
@@ -234,7 +273,7 @@ def test_a_second_reviewer_on_another_console_never_sees_the_claimed_item(consol
 def test_pressing_c_publishes_one_confirmed_outcome_and_the_seller_reputation_moves(
         consoles: list[str], browsers: dict, published: dict, worker: str):
     driver = browsers["alice"]
-    review = published["by_listing"][f"{published['run']}-prada"]
+    review = published["by_listing"][f"{published['run']}-main"]
     driver.get(f"{consoles[0]}/review/{review['review_id']}?marketplace={published['market']}")
     driver.find_element(By.TAG_NAME, "body").send_keys("c")
     wait(driver, lambda d: "/review/" in d.current_url and review["review_id"] not in d.current_url)  # the next one
