@@ -27,11 +27,15 @@ def brand_page(reviewer: str, csrf: str, brand: str, display: str, numbers: Bran
     )), class_="stats")
     body = join((
         element("h1", display), stats,
-        element("h2", "Decisions by route"), stacked_days(days, numbers.routes, ROUTES, "decisions by route per day"),
-        element("h2", "Reviewer decisions"),
-        stacked_days(days, numbers.verdicts, VERDICT_KEYS, "reviewer decisions per day"),
-        element("h2", "Reviewers overturning the automation"),
-        stacked_days(days, overturned, ("overturned",), "reviewer decisions against the automated lean, per day"),
+        element("div", join((
+            element("section", join((element("h2", "Decisions by route"),
+                                     stacked_days(days, numbers.routes, ROUTES, "decisions by route per day")))),
+            element("section", join((element("h2", "Reviewer decisions"),
+                                     stacked_days(days, numbers.verdicts, VERDICT_KEYS, "reviewer decisions per day")))),
+            element("section", join((element("h2", "Overturned by reviewers"),
+                                     stacked_days(days, overturned, ("overturned",),
+                                                  "reviewer decisions against the automated lean, per day")))),
+        )), class_="brand-charts"),
         element("p", f"A reviewer overturns the automation by calling genuine what the decision leaned to as "
                      f"counterfeit (a takedown, or a review item scored at or above {LEAN}), or the other way round.",
                 class_="help"),

@@ -68,6 +68,7 @@ def stacked_days(days: Sequence[str], series: Mapping[str, Mapping[str, int]], k
         parts.append(element("text", day[5:], x=x + width / 2, y=height + 14, class_="label", text_anchor="middle"))
     parts.append(element("text", str(peak), x=34, y=24, class_="label", text_anchor="end"))
     legend = join(element("span", key, class_=f"legend {key}") for key in keys)
-    svg = element("svg", join(parts), class_="chart days", role="img", aria_label=label,
-                  viewBox=f"0 0 {len(days) * (width + gap) + 60} {height + 20}")
+    full = len(days) * (width + gap) + 60
+    svg = element("svg", join(parts), class_="chart days", role="img", aria_label=label, width=full,
+                  height=height + 20, viewBox=f"0 0 {full} {height + 20}")
     return join((svg, element("div", legend, class_="legends")))

@@ -9,6 +9,7 @@ the seller's reputation when a verdict is published.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 import sys
 import time
@@ -17,6 +18,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
@@ -41,16 +43,16 @@ pytestmark = pytest.mark.integration
 PASSWORDS = {"alice": "correct horse battery", "bob": "staple of the trade"}
 SCRIPT_TITLE = ('<script>document.body.dataset.pwned = "script"</script>'
                 '<img src=x onerror="document.body.dataset.pwned = \'img\'"> Louis Vuitton Neverfull MM')
-CONTACT = "c0ffee" * 8  # a contact point's hash, as a marketplace shares it: never shown whole
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 REPORTS = PROJECT_ROOT / "reports"
 
 
-def near_known_image(brand: str, bits: int) -> str:
-    """A listing image ``bits`` bits away from the first known counterfeit image of ``brand``."""
+def near_known_image(brand: str, bits: int, pick: int) -> str:
+    """A listing image ``bits`` bits away from one of the known counterfeit images of ``brand``. A matched
+    image links sellers, so a run picks its own: sellers of earlier runs on the same broker have takedowns."""
     catalog = BrandCatalog.load()
-    known = next(int(h) for h, o in zip(catalog.images.hashes, catalog.images.owners) if catalog.brand_ids[o] == brand)
-    return f"{known ^ ((1 << bits) - 1):016x}"
+    known = [int(h) for h, o in zip(catalog.images.hashes, catalog.images.owners) if catalog.brand_ids[o] == brand]
+    return f"{known[pick % len(known)] ^ ((1 << bits) - 1):016x}"
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +62,13 @@ def published(worker: str) -> dict:
     run = uuid.uuid4().hex[:10]
     market = f"console-{run}"
     seller, ring = f"{run}-seller", f"{run}-ring"
+    contact = hashlib.sha256(run.encode()).hexdigest()  # a contact point's hash, as marketplaces share it
     new = {"seller.created_at": "2026-11-01T00:00:00Z"}
     items = [
         listing(listing_id=f"{run}-main", marketplace=market, title="Gucci Marmont bag replica", brand="Gucci",
-                description="Replica of the Marmont, top grade.", image_phashes=[near_known_image("gucci", 6),
+                description="Replica of the Marmont, top grade.", image_phashes=[near_known_image("gucci", 6, int(run, 16)),
                                                                                  "0123456789abcdef"],
-                **{"seller.id": seller, "seller.contact_hashes": [CONTACT], "price.amount": 900.0}),
+                **{"seller.id": seller, "seller.contact_hashes": [contact], "price.amount": 900.0}),
         listing(listing_id=f"{run}-prada", marketplace=market, title="Prada Galleria bag mirror quality",
                 description="Top grade, mirror quality, fast shipping.", brand="Prada",
                 **{"seller.id": f"{run}-p", "price.amount": 1200.0}),
@@ -80,13 +83,14 @@ def published(worker: str) -> dict:
                                                                                   "price.amount": 390.0}, **new),
     ]
     linked = listing(listing_id=f"{run}-ring", marketplace=f"{market}-elsewhere", title="Classic tote",
-                     **{"seller.id": ring, "seller.contact_hashes": [CONTACT]})
+                     **{"seller.id": ring, "seller.contact_hashes": [contact]})
     asyncio.run(produce(worker, topics.LISTINGS_RAW.name,
                         [(i["listing_id"].encode(), orjson.dumps(i)) for i in (*items, linked)]))
     wanted = {i["listing_id"] for i in items}
 
-    def routed(records: list) -> bool:
-        return wanted | {linked["listing_id"]} <= {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
+    def routed(records: list) -> bool:  # decisions and review requests travel separately: wait for both
+        return (wanted | {linked["listing_id"]} <= {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
+                and wanted <= {r["listing_id"] for t, _, r in records if t == topics.REVIEW.name})
 
     records = asyncio.run(read_until(worker, [topics.DECISIONS.name, topics.REVIEW.name], routed, 90))
     decisions = {r["decision_id"]: r for t, _, r in records if t == topics.DECISIONS.name and r["listing_id"] in wanted}
@@ -97,7 +101,7 @@ def published(worker: str) -> dict:
         "schema_version": 1, "outcome_id": f"{run}-ring-{n}", "listing_id": f"{run}-sold-{n}", "seller_id": ring,
         "outcome": "confirmed", "decided_by": "takedown-service", "decided_at": "2026-11-30T12:00:00Z"}))
         for n in range(2)]))
-    return {"market": market, "seller": seller, "ring": ring, "run": run, "reviews": reviews, "decisions": decisions,
+    return {"market": market, "seller": seller, "ring": ring, "run": run, "contact": contact, "reviews": reviews, "decisions": decisions,
             "by_listing": {r["listing_id"]: r for r in reviews}}
 
 
@@ -212,7 +216,8 @@ def test_the_queue_shows_the_workers_review_requests_in_priority_order(consoles:
                                                                      published: dict):
     driver = browsers["alice"]
     sign_in(driver, consoles[0], "alice", PASSWORDS["alice"])
-    wanted = [r["review_id"] for r in sorted(published["reviews"], key=lambda r: (-r["priority"], r["requested_at"]))]
+    wanted = [r["review_id"] for r in sorted(published["reviews"], key=lambda r: (-r["priority"], r["requested_at"],
+                                                                         r["review_id"]))]
     assert settled(lambda: queue_ids(driver, consoles[0], published["market"]), wanted) == wanted
     priorities = [float(row.get_attribute("data-priority")) for row in driver.find_elements(By.CSS_SELECTOR,
                                                                                              "#queue tr.item")]
@@ -244,7 +249,8 @@ def test_a_card_shows_the_highlighted_terms_and_the_signal_chart(consoles: list[
         return published["ring"] in " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, "#seller .linked"))
 
     assert wait(driver, linked_account_named, 60)
-    assert CONTACT not in driver.page_source and CONTACT[:12] in driver.page_source  # a prefix, never the point
+    contact = published["contact"]
+    assert contact not in driver.page_source and contact[:12] in driver.page_source  # a prefix, never the point
     save_screenshot(driver, "console-card.png")
 
 
@@ -316,7 +322,7 @@ def test_a_listing_whose_title_carries_script_stays_inert(consoles: list[str], b
 def test_a_post_without_the_csrf_token_is_refused(consoles: list[str], browsers: dict, published: dict,
                                                   worker: str):
     driver = browsers["bob"]
-    review = published["by_listing"][f"{published['run']}-rolex"]
+    review = published["by_listing"][f"{published['run']}-lv"]
     driver.get(f"{consoles[1]}/review/{review['review_id']}")
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
     for body in ({"action": "counterfeit"}, {"action": "counterfeit", "csrf": "forged"}):
@@ -327,3 +333,62 @@ def test_a_post_without_the_csrf_token_is_refused(consoles: list[str], browsers:
         assert refused.value.code == 403
     records = asyncio.run(read_until(worker, [topics.OUTCOMES.name], lambda rs: False, 2))
     assert not [r for _, _, r in records if r.get("decision_id") == review["decision_id"]]
+
+
+def test_a_double_submit_publishes_one_outcome(consoles: list[str], browsers: dict, published: dict, worker: str):
+    driver = browsers["bob"]
+    review = published["by_listing"][f"{published['run']}-rolex"]
+    driver.get(f"{consoles[1]}/review/{review['review_id']}")
+    csrf = driver.find_element(By.CSS_SELECTOR, "#decide input[name=csrf]").get_attribute("value")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    body = urllib.parse.urlencode({"action": "genuine", "csrf": csrf, "note": "sold by an authorized dealer"}).encode()
+
+    def post(_: int) -> int:
+        request = urllib.request.Request(f"{consoles[1]}/review/{review['review_id']}/decide", data=body,
+                                         headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=20) as answer:  # the redirect to the next item is followed
+            return answer.status
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(post, range(2))) == [200, 200]
+    records = asyncio.run(read_until(worker, [topics.OUTCOMES.name], lambda rs: False, 3))
+    found = [r for _, _, r in records if r.get("decision_id") == review["decision_id"]]
+    assert [(r["outcome"], r["decided_by"], r["note"]) for r in found] == [
+        ("rejected", "bob", "sold by an authorized dealer")]
+
+
+def test_escalating_with_e_takes_the_item_out_of_every_queue(consoles: list[str], browsers: dict, published: dict):
+    driver = browsers["bob"]
+    review = published["by_listing"][f"{published['run']}-script"]
+    driver.get(f"{consoles[1]}/review/{review['review_id']}")
+    driver.find_element(By.ID, "note").send_keys("title carries markup: needs a second look")
+    driver.find_element(By.ID, "decide-escalate").click()
+    wait(driver, lambda d: review["review_id"] not in d.current_url)
+    driver.get(f"{consoles[1]}/escalated")
+    assert review["review_id"] in driver.find_element(By.ID, "escalated").get_attribute("innerHTML")
+    for name, url in (("bob", consoles[1]), ("alice", consoles[0])):
+        ids = settled(lambda: review["review_id"] in queue_ids(browsers[name], url, published["market"]), False, 10)
+        assert ids is False, name
+
+
+def test_j_and_k_move_through_the_queue(consoles: list[str], browsers: dict, published: dict):
+    driver = browsers["alice"]
+    review = published["by_listing"][f"{published['run']}-prada"]
+    driver.get(f"{consoles[0]}/review/{review['review_id']}?marketplace={published['market']}")
+    following = driver.find_element(By.ID, "next").get_attribute("href")
+    driver.find_element(By.TAG_NAME, "body").send_keys("j")
+    wait(driver, lambda d: d.current_url == following)
+    previous = driver.find_element(By.ID, "previous").get_attribute("href")
+    driver.find_element(By.TAG_NAME, "body").send_keys("k")
+    wait(driver, lambda d: d.current_url == previous)
+    assert review["review_id"] in driver.current_url
+
+
+def test_the_brand_page_charts_routes_and_reviewer_decisions(consoles: list[str], browsers: dict, published: dict):
+    driver = browsers["alice"]
+    driver.get(f"{consoles[0]}/brands/gucci")
+    assert int(driver.find_element(By.ID, "brand-reviewed").text) >= 1  # alice's verdict on the main item
+    assert int(driver.find_element(By.ID, "brand-queue-size").text) >= 1  # the disguised Gucci listing
+    routes = {r.get_attribute("data-key") for r in driver.find_elements(By.CSS_SELECTOR, "svg.days rect.bar")}
+    assert {"review", "confirmed"} <= routes
+    save_screenshot(driver, "console-brand.png")
