@@ -18,8 +18,7 @@ from pipeline.review.queue import FILTERS, QueueItem, QueueSummary
 def nav(reviewer: str | None, csrf: str | None, brands: Sequence[str] = ()) -> Markup:
     if reviewer is None:
         return Markup("")
-    links = [link("/", "queue"), link("/escalated", "escalated")]
-    links += [link(f"/brands/{b}", b, class_="brand-link") for b in brands[:6]]
+    links = [link("/", "queue"), link("/escalated", "escalated"), link("/brands", "brands")]
     out = join((*links, element("span", reviewer, class_="reviewer", id="reviewer")))
     if csrf is not None:
         out = join((out, element("form", join((hidden("csrf", csrf), element("button", "sign out", type="submit"))),
@@ -113,6 +112,15 @@ def escalated_page(reviewer: str, csrf: str, claims: Sequence[Claim], items: Map
                  table(("listing", "brand", "escalated by", "at", "note"), rows, id="escalated") if rows
                  else element("p", "No escalated items.", class_="empty")))
     return page("escalated", body, nav(reviewer, csrf, brands), "escalated")
+
+
+def brands_page(reviewer: str, csrf: str, rows: Sequence[tuple[str, str, int, int]]) -> str:
+    """Every brand with its open review items and reviewer decisions, each linking to its brand page."""
+    body = join((element("h1", "Brands"),
+                 table(("brand", "open review items", "reviewer decisions"),
+                       [(link(f"/brands/{brand}", display), queued, reviewed) for brand, display, queued, reviewed
+                        in rows], id="brands")))
+    return page("brands", body, nav(reviewer, csrf), "brands")
 
 
 def seller_section(view: Mapping[str, Any] | None, seller_id: str) -> Markup:

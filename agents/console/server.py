@@ -75,7 +75,8 @@ class ConsoleServer:
             web.get("/healthz", self.healthz), web.get("/login", self.login_form), web.post("/login", self.login),
             web.post("/logout", self.logout), web.get("/", self.queue), web.get("/escalated", self.escalated),
             web.get("/review/{review_id}", self.card), web.post("/review/{review_id}/decide", self.decide),
-            web.get("/sellers/{seller_id}", self.seller), web.get("/brands/{brand}", self.brand),
+            web.get("/sellers/{seller_id}", self.seller), web.get("/brands", self.brands),
+            web.get("/brands/{brand}", self.brand),
             web.get("/static/{name}", self.static), web.get("/favicon.ico", self.no_icon),
         ])
         return app
@@ -240,6 +241,15 @@ class ConsoleServer:
         seller_id = request.match_info["seller_id"]
         view = seller_view(self.service.state.sellers, seller_id)
         return _html(pages.seller_page(reviewer, csrf, view, seller_id, self._brands()), 200 if view else 404)
+
+    async def brands(self, request: web.Request) -> web.Response:
+        reviewer, csrf = self._who(request)
+        state = self.service.state
+        queued = state.queue.summary(None, (), utc_now()).counts["brand"]
+        known = sorted(set(self.catalog.brand_ids) | {b for b in state.brands.brands if b != "none"})
+        rows = [(b, self.catalog.profiles[b].display_name if b in self.catalog.profiles else b, queued.get(b, 0),
+                 state.brands.brands[b].reviewed() if b in state.brands.brands else 0) for b in known]
+        return _html(pages.brands_page(reviewer, csrf, sorted(rows, key=lambda r: (-r[2], r[0]))))
 
     async def brand(self, request: web.Request) -> web.Response:
         reviewer, csrf = self._who(request)

@@ -392,3 +392,17 @@ def test_the_brand_page_charts_routes_and_reviewer_decisions(consoles: list[str]
     routes = {r.get_attribute("data-key") for r in driver.find_elements(By.CSS_SELECTOR, "svg.days rect.bar")}
     assert {"review", "confirmed"} <= routes
     save_screenshot(driver, "console-brand.png")
+
+
+def test_a_newer_revision_of_a_listing_takes_its_request_out_of_the_queue(consoles: list[str], browsers: dict,
+                                                                          published: dict, worker: str):
+    driver = browsers["alice"]
+    review = published["by_listing"][f"{published['run']}-disguised"]
+    assert review["review_id"] in queue_ids(driver, consoles[0], published["market"])
+    revised = listing(listing_id=f"{published['run']}-disguised", marketplace=published["market"], revision=1,
+                      title="Plain canvas shoulder bag", **{"seller.id": f"{published['run']}-d", "price.amount": 60.0})
+    asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(revised["listing_id"].encode(), orjson.dumps(revised))]))
+    gone = settled(lambda: review["review_id"] in queue_ids(driver, consoles[0], published["market"]), False, 60)
+    assert gone is False
+    driver.get(f"{consoles[0]}/review/{review['review_id']}")
+    assert "newer revision" in driver.find_element(By.ID, "message").text
