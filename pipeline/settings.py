@@ -174,6 +174,9 @@ class Settings:
         300.0, "seconds a review item stays claimed by the reviewer who opened it", "console", above=0)
     console_session_ttl_s: float = _setting(
         28_800.0, "seconds a reviewer stays signed in", "console", above=0)
+    console_history_days: float = _setting(
+        7.0, "days of decisions and raw listings the console reads at start (brand charts, listing history); "
+             "further back if an open review request is older", "console", above=0)
 
     @property
     def scoring(self) -> ScoringSettings:

@@ -30,8 +30,11 @@ class TopicFeed:
     on a record is logged and the record skipped: one bad record must not freeze a console."""
 
     def __init__(self, bootstrap_servers: str, security: dict[str, object], handlers: dict[str, Handler],
-                 name: str) -> None:
+                 name: str, since_ms: Callable[[], int] | None = None) -> None:
+        """With ``since_ms``, reading starts at the first record of each partition stamped at or after
+        the time it returns when the feed starts (a high-volume topic need not be read from its start)."""
         self.bootstrap_servers = bootstrap_servers
+        self.since_ms = since_ms
         self.security = security
         self.handlers = handlers
         self.name = name
@@ -50,9 +53,19 @@ class TopicFeed:
         partitions = [TopicPartition(topic, p) for topic in self.handlers
                       for p in await partition_ids(self.bootstrap_servers, topic, self.security)]
         self._consumer.assign(partitions)
-        await self._consumer.seek_to_beginning(*partitions)
         self._targets = await self._consumer.end_offsets(partitions)
-        self.applied = {tp: 0 for tp in partitions}
+        if self.since_ms is None:
+            await self._consumer.seek_to_beginning(*partitions)
+            self.applied = {tp: 0 for tp in partitions}
+        else:
+            since = self.since_ms()
+            found = await self._consumer.offsets_for_times({tp: since for tp in partitions})
+            self.applied = {tp: found[tp].offset if found.get(tp) is not None else self._targets[tp]
+                            for tp in partitions}
+            for tp, offset in self.applied.items():
+                self._consumer.seek(tp, offset)
+            log.info("%s: reading from %d ms (%d records to catch up)", self.name, since,
+                     sum(self._targets[tp] - offset for tp, offset in self.applied.items()))
         self._task = asyncio.create_task(self._run(), name=f"feed {self.name}")
 
     async def stop(self) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -28,9 +29,11 @@ from pipeline.review.claims import CLAIMED, ESCALATED, Claim, claim_record
 from pipeline.review.queue import QueueItem
 from pipeline.review.verdicts import VERDICTS, outcome_record
 from pipeline.settings import Settings
-from pipeline.timestamps import utc_now
+from pipeline.timestamps import parse_timestamp, utc_now
 
 log = logging.getLogger(__name__)
+# how long before its review request a listing's raw record and decision may have been written: the scan lag
+SCAN_MARGIN_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +60,15 @@ class ConsoleService:
         self._producer = producer(bootstrap_servers, **security)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         state = self.state
+        # review requests and outcomes are few: read whole. Decisions and raw listings are every listing's:
+        # read from the history window, or from before the oldest open request if that is older, once
+        # the queue is known (so the listings and sellers of its open items are kept)
         self.queue_feed = TopicFeed(bootstrap_servers, security, {
-            topics.REVIEW.name: state.on_request, topics.DECISIONS.name: state.on_decision,
-            topics.OUTCOMES.name: state.on_outcome}, "queue")
+            topics.REVIEW.name: state.on_request, topics.OUTCOMES.name: state.on_outcome}, "queue")
         self.claims_feed = TopicFeed(bootstrap_servers, security, {topics.REVIEW_CLAIMS.name: state.on_claim}, "claims")
-        # read once the queue is known, so the listings and sellers of its open items are kept
-        self.listings_feed = TopicFeed(bootstrap_servers, security, {topics.LISTINGS_RAW.name: state.on_listing},
-                                       "listings")
+        self.listings_feed = TopicFeed(bootstrap_servers, security, {
+            topics.DECISIONS.name: state.on_decision, topics.LISTINGS_RAW.name: state.on_listing}, "listings",
+            since_ms=self.history_start_ms)
         self.sellers_feed = TopicFeed(bootstrap_servers, security, {
             topics.SELLER_REPUTATION.name: state.on_reputation, topics.SELLER_LINKS.name: state.on_link}, "sellers")
         self.feeds = (self.queue_feed, self.claims_feed, self.listings_feed, self.sellers_feed)
@@ -74,6 +79,17 @@ class ConsoleService:
         await self.queue_feed.start()
         await self.claims_feed.start()
         self._starting = asyncio.create_task(self._start_followers())
+
+    def history_start_ms(self) -> int:
+        """Where decisions and raw listings are read from: the history window's start, or a margin before
+        the oldest open request (its listing and decision were written shortly before it), if earlier."""
+        now = utc_now()
+        start = (now - timedelta(days=self.settings.console_history_days)).timestamp()
+        oldest = min((parse_timestamp(i.request["requested_at"]) for i in self.state.queue.open_items()),
+                     default=None)
+        if oldest is not None:
+            start = min(start, (oldest - timedelta(seconds=SCAN_MARGIN_S)).timestamp())
+        return int(start * 1000)
 
     async def _start_followers(self) -> None:
         await self.queue_feed.caught_up.wait()
