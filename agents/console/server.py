@@ -203,9 +203,7 @@ class ConsoleServer:
         neighbours = tuple(query(f"/review/{n.review_id}", **filters) if n is not None and n is not item else None
                            for n in (previous, following))
         marketplace, listing_id = item.listing_key
-        decisions = [d for d in state.decisions.values()
-                     if d.get("listing_id") == listing_id and d.get("marketplace") == marketplace
-                     and d.get("decision_id") != item.review_id]
+        decisions = [d for d in state.history.get(item.listing_key, ()) if d["decision_id"] != item.review_id]
         card = build_card(item.request, state.decisions.get(item.review_id), state.listings.get(item.listing_key),
                           self.catalog, seller_view(state.sellers, str(item.request["seller_id"])),
                           state.queue.history(marketplace, listing_id))

@@ -49,7 +49,10 @@ class ConsoleState:
         self.listings = ListingStore()
         self.claims = ClaimBook()
         self.brands = BrandBook()
-        self.decisions: dict[str, dict[str, Any]] = {}  # decision id -> decision, of flagged listings
+        # decision id -> decision, while its review item is open: what its card shows
+        self.decisions: dict[str, dict[str, Any]] = {}
+        # listing -> its automated decisions in brief, for listings that went to review: their history
+        self.history: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.sellers_wanted: set[str] = set()
         self.sellers = SellerState(keep_details=lambda seller: seller in self.sellers_wanted)
 
@@ -73,8 +76,16 @@ class ConsoleState:
             return
         self.queue.add_decision(decision)
         self.brands.add_decision(decision)
-        if decision.get("route") != "clear":
-            self.decisions[decision["decision_id"]] = decision
+        key = (str(decision.get("marketplace")), str(decision.get("listing_id")))
+        # a review decision's request follows it by milliseconds; any other decision matters only for
+        # a listing that was (or is) in the queue. Everything else is counted, not kept.
+        if decision.get("route") == "review" or key in self.queue.by_listing:
+            item = self.queue.items.get(decision["decision_id"])
+            if item is None or item.decided is None:
+                self.decisions[decision["decision_id"]] = decision
+            self.history.setdefault(key, []).append({
+                name: decision.get(name) for name in ("decision_id", "revision", "route", "score", "decided_at",
+                                                      "rules_version")})
 
     def on_outcome(self, message: ConsumerRecord) -> None:
         outcome = decode_object(message.value, MAX_RECORD_BYTES, _OUTCOME)
@@ -90,6 +101,7 @@ class ConsoleState:
         if item is not None:
             self.listings.unpin(item.listing_key)
             self.claims.forget(item.review_id)
+            self.decisions.pop(item.review_id, None)  # its brief stays in the listing's history
 
     # --- listings.raw ------------------------------------------------------------------------
 
@@ -104,10 +116,8 @@ class ConsoleState:
             return
         key = (str(raw.get("marketplace")), raw["listing_id"])
         self.listings.add(key, listing_summary(raw))
-        if key in self.listings.wanted:
-            for item in self.queue.items.values():
-                if item.listing_key == key:
-                    self._language(item)
+        for review_id in self.queue.by_listing.get(key, ()):
+            self._language(self.queue.items[review_id])
 
     def _language(self, item: QueueItem) -> None:
         summary = self.listings.get(item.listing_key)

@@ -67,11 +67,13 @@ class ReviewQueue:
         self._newest_request: dict[tuple[str, str], tuple[str, str]] = {}  # listing -> (requested_at, review id)
         self._revisions: dict[str, int] = {}  # decision id -> revision, for requests not seen yet
         self._outcomes: dict[str, dict[str, Any]] = {}  # decision id -> outcome, for requests not seen yet
+        self.by_listing: dict[tuple[str, str], list[str]] = {}  # listing -> its review ids, oldest first
 
     def add_request(self, request: dict[str, Any]) -> QueueItem:
         item = self.items.get(request["review_id"])
         if item is None:
             item = self.items[request["review_id"]] = QueueItem(request)
+            self.by_listing.setdefault(item.listing_key, []).append(item.review_id)
         item.revision = self._revisions.get(item.review_id, item.revision)
         item.decided = self._outcomes.get(item.review_id, item.decided)
         stamp = (str(request["requested_at"]), item.review_id)
@@ -127,8 +129,8 @@ class ReviewQueue:
 
     def history(self, marketplace: str, listing_id: str) -> list[dict[str, Any]]:
         """Every concluded request of the listing: its earlier decisions by people or services."""
-        return sorted((dict(item.decided, review_id=item.review_id) for item in self.items.values()
-                       if item.decided is not None and item.listing_key == (marketplace, listing_id)),
+        items = (self.items[rid] for rid in self.by_listing.get((marketplace, listing_id), ()))
+        return sorted((dict(item.decided, review_id=item.review_id) for item in items if item.decided is not None),
                       key=lambda o: str(o.get("decided_at", "")))
 
     def next_after(self, review_id: str, filters: dict[str, str] | None, hidden: Container[str],

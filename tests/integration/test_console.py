@@ -89,12 +89,14 @@ def published(worker: str) -> dict:
     wanted = {i["listing_id"] for i in items}
 
     def routed(records: list) -> bool:  # decisions and review requests travel separately: wait for both
-        return (wanted | {linked["listing_id"]} <= {r["listing_id"] for t, _, r in records if t == topics.DECISIONS.name}
-                and wanted <= {r["listing_id"] for t, _, r in records if t == topics.REVIEW.name})
+        return (wanted | {linked["listing_id"]} <= {r.get("listing_id") for t, _, r in records
+                                                    if t == topics.DECISIONS.name}
+                and wanted <= {r.get("listing_id") for t, _, r in records if t == topics.REVIEW.name})
 
     records = asyncio.run(read_until(worker, [topics.DECISIONS.name, topics.REVIEW.name], routed, 90))
-    decisions = {r["decision_id"]: r for t, _, r in records if t == topics.DECISIONS.name and r["listing_id"] in wanted}
-    reviews = [r for t, _, r in records if t == topics.REVIEW.name and r["marketplace"] == market]
+    decisions = {r["decision_id"]: r for t, _, r in records
+                 if t == topics.DECISIONS.name and r.get("listing_id") in wanted}
+    reviews = [r for t, _, r in records if t == topics.REVIEW.name and r.get("marketplace") == market]
     assert {decisions[r["decision_id"]]["listing_id"] for r in reviews} == wanted, "every listing should go to review"
     # the linked account's takedowns arrive after the main item was scored: it stays a review item
     asyncio.run(produce(worker, topics.OUTCOMES.name, [(f"{run}-sold-{n}".encode(), orjson.dumps({
