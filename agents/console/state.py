@@ -23,7 +23,7 @@ from pipeline import topics
 from pipeline.intake.validation import decode_object, validator
 from pipeline.records import deadletter_record
 from pipeline.review.brands import BrandBook
-from pipeline.review.card import listing_summary
+from pipeline.review.card import language_of, listing_summary
 from pipeline.review.claims import ClaimBook, parse_claim
 from pipeline.review.listings import ListingStore
 from pipeline.review.queue import QueueItem, ReviewQueue
@@ -122,7 +122,7 @@ class ConsoleState:
     def _language(self, item: QueueItem) -> None:
         summary = self.listings.get(item.listing_key)
         if summary is not None:
-            item.language = summary.get("language")
+            item.language = language_of(summary)
 
     # --- console.claims ----------------------------------------------------------------------
 

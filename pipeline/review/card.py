@@ -26,7 +26,8 @@ MAX_DESCRIPTION = 4000  # characters shown; the rest is cut, said so
 
 
 def listing_summary(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """What a card needs of a raw listing, and no more (no seller contact hashes): kept per open item."""
+    """What a card needs of a raw listing, and no more (no seller contact hashes): kept per open item.
+    Its language is guessed when first asked (:func:`language_of`)."""
     seller = raw.get("seller") if isinstance(raw.get("seller"), dict) else {}
     price = raw.get("price") if isinstance(raw.get("price"), dict) else {}
     title, description = str(raw.get("title") or ""), str(raw.get("description") or "")
@@ -36,8 +37,15 @@ def listing_summary(raw: Mapping[str, Any]) -> dict[str, Any]:
         "price": price.get("amount"), "currency": price.get("currency"),
         "image_phashes": [h for h in raw.get("image_phashes") or () if isinstance(h, str)],
         "seller_name": seller.get("name"), "seller_country": seller.get("country"),
-        "observed_at": raw.get("observed_at"), "language": guess_language(f"{title} {description}"),
+        "observed_at": raw.get("observed_at"),
     }
+
+
+def language_of(summary: dict[str, Any]) -> str | None:
+    """The summary's language, guessed once when first asked (most listings read are never shown)."""
+    if "language" not in summary:
+        summary["language"] = guess_language(f"{summary.get('title', '')} {summary.get('description', '')}")
+    return summary["language"]
 
 
 def price_usd(summary: Mapping[str, Any], rates: Mapping[str, float] = USD_RATES) -> float | None:
@@ -102,7 +110,9 @@ def build_card(request: Mapping[str, Any], decision: Mapping[str, Any] | None, r
     usd = price_usd(raw, rates)
     card["listing"] = {
         **{k: raw.get(k) for k in ("url", "category", "declared_brand", "price", "currency", "seller_name",
-                                   "seller_country", "observed_at", "language", "revision")},
+                                   "seller_country", "observed_at", "revision")},
+        "language": raw["language"] if "language" in raw else guess_language(
+            f"{raw.get('title') or ''} {raw.get('description') or ''}"),
         "title": text["title"], "description": text["description"],
         "price_usd": None if usd is None else round(usd, 2),
         "reference_usd": reference_price(decision, usd, catalog, brand, raw.get("category")),

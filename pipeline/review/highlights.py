@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from pipeline.brands.catalog import BrandCatalog
@@ -110,22 +109,21 @@ _COMMON_WORDS = {
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
+
+
 def guess_language(text: str) -> str | None:
     """ja, ko, zh by script; en, de, fr, it, es by common words; None when nothing says."""
-    scripts = {"HIRAGANA": 0, "KATAKANA": 0, "HANGUL": 0, "CJK": 0}
-    for char in text:
-        if ord(char) > 0x2E80:
-            name = unicodedata.name(char, "")
-            for script in scripts:
-                if name.startswith(script):
-                    scripts[script] += 1
-    if scripts["HIRAGANA"] + scripts["KATAKANA"]:
-        return "ja"
-    if scripts["HANGUL"]:
-        return "ko"
-    if scripts["CJK"]:
-        return "zh"
-    words = [w.lower() for w in _WORD.findall(text)]
+    if not text.isascii():
+        if _KANA.search(text):
+            return "ja"
+        if _HANGUL.search(text):
+            return "ko"
+        if _HAN.search(text):
+            return "zh"
+    words = _WORD.findall(text.lower())
     scores = {lang: sum(w in common for w in words) for lang, common in _COMMON_WORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] else None
