@@ -68,7 +68,7 @@ def _filter_form(filters: Mapping[str, str], counts: Mapping[str, Mapping[str, i
 
 
 def queue_page(reviewer: str, csrf: str, items: Sequence[QueueItem], summary: QueueSummary,
-               filters: Mapping[str, str], now: datetime, brands: Sequence[str]) -> str:
+               filters: Mapping[str, str], now: datetime, brands: Sequence[str], ready: bool = True) -> str:
     header = element("div", join((
         element("span", join(("open ", element("b", summary.open, id="open-count"))), class_="stat"),
         element("span", join(("shown ", element("b", summary.shown, id="shown-count"))), class_="stat"),
@@ -93,7 +93,9 @@ def queue_page(reviewer: str, csrf: str, items: Sequence[QueueItem], summary: Qu
     listing = (element("table", join((element("thead", head), element("tbody", join(rows)))), id="queue",
                        class_="queue") if rows else element("p", "Nothing to review here.", class_="empty",
                                                              id="queue-empty"))
-    body = join((element("h1", "Review queue"), header, _filter_form(filters, summary.counts), listing,
+    catching_up = Markup("") if ready else element(
+        "p", "The console is still reading the topics: the queue may be incomplete.", class_="error", id="catching-up")
+    body = join((element("h1", "Review queue"), catching_up, header, _filter_form(filters, summary.counts), listing,
                  element("p", "Keys: j / k move, Enter opens; on a card c counterfeit, g genuine, e escalate.",
                          class_="help")))
     return page("queue", body, nav(reviewer, csrf, brands), "queue")

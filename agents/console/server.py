@@ -173,7 +173,8 @@ class ConsoleServer:
         hidden = state.hidden_from(reviewer, now)
         items = state.queue.open_items(filters, hidden)
         summary = state.queue.summary(filters, hidden, now)
-        return _html(pages.queue_page(reviewer, csrf, items, summary, filters, now, self._brands()))
+        return _html(pages.queue_page(reviewer, csrf, items, summary, filters, now, self._brands(),
+                                      self.service.ready))
 
     async def escalated(self, request: web.Request) -> web.Response:
         reviewer, csrf = self._who(request)
