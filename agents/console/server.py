@@ -37,6 +37,7 @@ LOGIN_COOKIE = "counterscan_login"
 PUBLIC = ("/login", "/healthz", "/favicon.ico")
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SESSION = web.RequestKey("session", Session)  # who the guard found the request is from
 
 
 def _html(body: str, status: int = 200) -> web.Response:
@@ -103,7 +104,8 @@ class ConsoleServer:
     async def _guarded(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         public = request.path in PUBLIC or request.path.startswith("/static/")
         session = self.session_of(request)
-        request["session"] = session
+        if session is not None:
+            request[SESSION] = session
         if not public and session is None:
             if request.method == "GET":
                 raise web.HTTPSeeOther(query("/login", next=request.path_qs))
@@ -117,7 +119,7 @@ class ConsoleServer:
         return await handler(request)
 
     def _who(self, request: web.Request) -> tuple[str, str]:
-        session: Session = request["session"]
+        session = request[SESSION]
         return session.reviewer_id, self.signer.csrf_token(session)
 
     def _brands(self) -> list[str]:
@@ -159,7 +161,7 @@ class ConsoleServer:
         return response
 
     async def logout(self, request: web.Request) -> web.Response:
-        session: Session = request["session"]
+        session = request[SESSION]
         self.revoked.add(session.nonce)
         response = _redirect("/login")
         response.del_cookie(SESSION_COOKIE, path="/")
