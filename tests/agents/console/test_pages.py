@@ -71,3 +71,18 @@ def test_a_claim_record_that_breaks_the_contract_is_dead_lettered():
     assert (topic, key, record["reason"], record["source"]["offset"]) == (topics.DEADLETTER.name, b"k",
                                                                           "missing_field", 7)
     assert state.claims.claims == {}
+
+
+def test_the_command_adds_accounts_from_stdin_and_refuses_to_serve_without_any(tmp_path: Path, monkeypatch, capsys):
+    import io
+
+    from agents.cli import main
+
+    path = tmp_path / "reviewers"
+    monkeypatch.setattr("sys.stdin", io.StringIO("hunter2 and more\n"))
+    assert main(["console", "--console-accounts-file", str(path), "--add-account", "alice"]) == 0
+    assert Accounts.load(path).verify("alice", "hunter2 and more")
+    monkeypatch.delenv("COUNTERSCAN_CONSOLE_ACCOUNTS_FILE", raising=False)
+    monkeypatch.delenv("COUNTERSCAN_CONSOLE_TRUSTED_HEADER", raising=False)
+    assert main(["console"]) == 2
+    assert "--console-accounts-file (COUNTERSCAN_CONSOLE_ACCOUNTS_FILE)" in capsys.readouterr().err
