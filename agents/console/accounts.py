@@ -27,7 +27,7 @@ class Accounts:
     def __init__(self, hashes: dict[str, str], hasher: PasswordHasher | None = None) -> None:
         self.hashes = hashes
         self.hasher = hasher or PasswordHasher()
-        self._dummy = self.hasher.hash("no such reviewer")
+        self._dummy: str | None = None  # hashed on the first unknown id: as slow to refuse as a known one
 
     @classmethod
     def load(cls, path: Path) -> Accounts:
@@ -48,8 +48,10 @@ class Accounts:
 
     def verify(self, reviewer_id: str, password: str) -> bool:
         digest = self.hashes.get(reviewer_id)
+        if digest is None and self._dummy is None:
+            self._dummy = self.hasher.hash("no such reviewer")
         try:
-            return self.hasher.verify(digest or self._dummy, password) and digest is not None
+            return self.hasher.verify(digest or self._dummy or "", password) and digest is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
