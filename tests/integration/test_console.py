@@ -115,7 +115,7 @@ def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _healthy(url: str, timeout_s: float, exited) -> None:
-    deadline = time.monotonic() + timeout_s
+    give_up_at = time.monotonic() + timeout_s
     while True:
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
@@ -125,7 +125,7 @@ def _healthy(url: str, timeout_s: float, exited) -> None:
             pass
         if (why := exited()) is not None:
             raise RuntimeError(why)
-        if time.monotonic() > deadline:
+        if time.monotonic() > give_up_at:
             raise RuntimeError(f"console at {url} not ready after {timeout_s:.0f}s")
         time.sleep(0.3)
 
@@ -186,8 +186,8 @@ def wait(driver: webdriver.Chrome, check, timeout_s: float = 20):
 
 def settled(read, wanted, timeout_s: float = 20):
     """``read()`` until it returns ``wanted`` (the console reads the topics asynchronously); its last answer."""
-    deadline = time.monotonic() + timeout_s
-    while (got := read()) != wanted and time.monotonic() < deadline:
+    give_up_at = time.monotonic() + timeout_s
+    while (got := read()) != wanted and time.monotonic() < give_up_at:
         time.sleep(0.3)
     return got
 
