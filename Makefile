@@ -39,10 +39,14 @@ kafka: $(KAFKA_JARS)
 
 # kcat (a Kafka client we did not write, for the interoperability test) and a
 # real Prometheus server with promtool (scrape test, config and rule checks).
+# Chromium and its WebDriver: the review console's browser tests (through Selenium).
 tools:
 	@command -v kcat >/dev/null && command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends kcat prometheus >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
 
 # Built from the Go module proxy into .cache/bin (needs Go 1.26 or newer).
 .cache/bin/.kustomize-%:

@@ -56,6 +56,7 @@ COMMAND_SECTIONS: dict[str, tuple[str, ...]] = {
     "notifier": KAFKA,
     "appeals": KAFKA,
     "statements": KAFKA,
+    "console": (*KAFKA, "console"),
 }
 
 
@@ -221,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="random seed of the generated listings")
     _json_option(demo, "the report")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    console = commands.add_parser("console", parents=[settings["console"]],
+                                  help="the review console: reviewers work suspects.review in a browser")
+    console.add_argument("--add-account", metavar="REVIEWER_ID", default=None,
+                         help="write this reviewer's line (Argon2 hash of the password read from the terminal, "
+                              "or the first line of stdin) to the accounts file, and exit")
     return parser
 
 

@@ -264,6 +264,8 @@ def run_training(settings: Settings, args: argparse.Namespace) -> int:
 
         return run_train_from_kafka(settings, _cluster(settings), args)
     return run_train(settings, args)
+
+
 def run_notifier(settings: Settings, args: argparse.Namespace) -> int:
     from agents.commands.notices import notifier_record
     from agents.kafka.clients import client_security
@@ -304,11 +306,18 @@ def run_statements(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_console(settings: Settings, args: argparse.Namespace) -> int:
+    from agents.console.app import run_console as console
+
+    return console(settings, args.add_account)
+
+
 COMMANDS = {
     "worker": run_worker, "broker": run_broker, "topics": run_topics,
     "generate": run_generate, "demo": run_demo, "score": run_score, "evaluate": run_evaluate,
     "train": run_training, "models": run_models, "status": run_status, "replay": run_replay, "seller": run_seller,
     "notifier": run_notifier, "appeals": run_appeals, "statements": run_statements,
+    "console": run_console,
 }
 
 if __name__ == "__main__":

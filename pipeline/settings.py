@@ -56,6 +56,7 @@ SECTIONS = {
     "web": "web server, metrics and probes",
     "local": "local broker and caches",
     "logging": "logging",
+    "console": "review console",
 }
 
 
@@ -187,6 +188,21 @@ class Settings:
         None, "where a worker keeps its table state (RocksDB); default <cache_dir>/state/<app_id>-<web_port>", "worker")
     kafka_heap: str = _setting("512m", "JVM heap of the local broker, as -Xmx takes it (512m, 2g)", "local")
     log_level: str = _setting("info", f"log level: {_either(LOG_LEVELS)}", "logging", choices=LOG_LEVELS)
+    console_host: str = _setting("127.0.0.1", "interface the review console listens on", "console")
+    console_port: int = _setting(8088, "port of the review console", "console", **PORT)
+    console_accounts_file: Path | None = _setting(
+        None, "reviewer accounts: a line per reviewer, id:argon2 hash (`counterscan console --add-account`)",
+        "console")
+    console_trusted_header: str | None = _setting(
+        None, "sign reviewers in by this request header set by a trusted single-sign-on proxy, instead of "
+              "passwords; only behind a proxy that sets it on every request", "console")
+    console_claim_ttl_s: float = _setting(
+        300.0, "seconds a review item stays claimed by the reviewer who opened it", "console", above=0)
+    console_session_ttl_s: float = _setting(
+        28_800.0, "seconds a reviewer stays signed in", "console", above=0)
+    console_history_days: float = _setting(
+        7.0, "days of decisions and raw listings the console reads at start (brand charts, listing history); "
+             "further back if an open review request is older", "console", above=0)
 
     @property
     def scoring(self) -> ScoringSettings:

@@ -58,7 +58,7 @@ REVIEW = TopicSpec(
     "suspects.review", HOT_PARTITIONS, "listing id",
     "medium-confidence suspects for human review queues",
     "review_request.v1.json", _config(retention_ms=str(30 * DAY_MS)),
-    producers=("counterscan scan workers",), consumers=("review tools",),
+    producers=("counterscan scan workers",), consumers=("review tools", "counterscan console"),
 )
 # A dead letter carries at most this many bytes of the original (pipeline/records.py): a record
 # the broker refused to store would stall its partition forever. In base64 with its JSON it stays
@@ -75,7 +75,7 @@ OUTCOMES = TopicSpec(
     "enforcement.outcomes", 6, "listing id",
     "what takedown services and reviewers concluded",
     "enforcement_outcome.v1.json",
-    producers=("takedown services", "reviewers"), consumers=("counterscan feedback workers",),
+    producers=("takedown services", "reviewers", "counterscan console"), consumers=("counterscan feedback workers",),
 )
 BRAND_PROFILES = TopicSpec(
     "brands.profiles", 1, "brand id",
@@ -180,12 +180,18 @@ NOTICE_TOPICS: tuple[TopicSpec, ...] = (
     NOTICES_INBOUND, NOTICE_RECEIPTS, NOTICES_ROUTED, STATEMENTS, APPEALS, NOTIFIER_REPUTATION, NOTIFIERS_FLAGGED,
     OUTCOMES_BY_LISTING, NOTIFIER_EVENTS,
 )
+REVIEW_CLAIMS = TopicSpec(
+    "console.claims", 1, "review id",
+    "which reviewer has a review item open, until when, and escalations; shared by every console process",
+    "review_claim.v1.json", config=_config(cleanup_policy="compact", min_compaction_lag_ms="0"),
+    producers=("counterscan console",), consumers=("counterscan console",),
+)
 
 # What a scan worker reads from the beginning before it scans: the state it decides with.
 SCAN_STATE: tuple[TopicSpec, ...] = (BRAND_PROFILES, EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, MODELS)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     LISTINGS_RAW, DECISIONS, TAKEDOWN, REVIEW, DEADLETTER, OUTCOMES, OUTCOMES_BY_SELLER, BRAND_PROFILES,
-    EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS, MODELS,
+    EXCHANGE_RATES, SELLER_REPUTATION, SELLER_LINKS, SUSPECTS_SELLERS, MODELS, REVIEW_CLAIMS,
     *NOTICE_TOPICS,
 )

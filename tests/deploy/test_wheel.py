@@ -107,6 +107,8 @@ def test_the_wheel_ships_the_packages_and_their_data_and_nothing_else(installed:
     for name in BROKER_FILES:
         assert f"agents/kafka/resources/{name}" in names
     assert "pipeline/data/brands.json" in names and "schemas/decision.v1.json" in names
+    for name in ("layout.html", "console.css", "console.js"):  # what the review console's pages load
+        assert f"agents/console/resources/{name}" in names
     metadata = zipfile.ZipFile(installed.wheel).read(f"counterscan-{__version__}.dist-info/METADATA").decode()
     assert "Requires-Dist: numpy>=2" in metadata
 
