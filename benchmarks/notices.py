@@ -6,7 +6,9 @@ slim decision per listing). This pre-loads decisions, starts one notices
 worker, and measures the rate at which its table takes them (records on the
 table's changelog) and the CPU the worker and the broker spend per decision
 over the same window, against the rates the design names: 116 listings/s on
-average at ten million a day, ten times that in bursts.
+average at ten million a day, ten times that in bursts. A naive Faust agent
+(one small record out per decision, no table) reads the same decisions in the
+same run, so the ratio of the two says what the table costs on any day.
 
     python -m benchmarks.notices --json reports/notices.json
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from agents.kafka.clients import producer
-from agents.processes import spawned, worker_command
+from agents.processes import free_port, spawned, worker_command
 from benchmarks.common import (
     benchmark_parser,
     cluster,
@@ -34,6 +36,7 @@ from benchmarks.common import (
     worker_env,
     write_report,
 )
+from benchmarks.throughput import NAIVE_OUT
 from pipeline import topics
 from pipeline.records import decision_id
 
@@ -71,6 +74,16 @@ async def publish(bootstrap: str, records: Iterator[tuple[bytes, bytes]]) -> Non
         await client.stop()
 
 
+def run_naive(bootstrap: str, count: int, scratch: Path, broker_pid: int | None) -> dict[str, object]:
+    app_id = f"bench-naive-{uuid.uuid4().hex[:6]}"
+    env = {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap, "NAIVE_APP_ID": app_id,
+           "NAIVE_SOURCE": topics.DECISIONS.name, "NAIVE_SINK": NAIVE_OUT.name}
+    command = [sys.executable, "-m", "benchmarks.naive_faust", "worker", "-l", "warn", "--web-port", str(free_port())]
+    with spawned([command], env, scratch) as procs:
+        return measure_processes(bootstrap, [NAIVE_OUT.name], count, 900, procs, group_in(bootstrap, app_id, 1),
+                                 broker_pid)
+
+
 def resident_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -84,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with cluster() as (bootstrap, broker, broker_pid), tempfile.TemporaryDirectory() as scratch:
-        prepare_topics(bootstrap)
+        prepare_topics(bootstrap, NAIVE_OUT)
         prefix = f"nb{uuid.uuid4().hex[:6]}-"
         print(f"pre-loading {args.decisions} decisions ...", file=sys.stderr)
         asyncio.run(publish(bootstrap, decisions(args.decisions, prefix)))
@@ -94,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             measured = measure_processes(bootstrap, [f"{app_id}-listing_notices-changelog"], args.decisions, 900,
                                          procs, group_in(bootstrap, app_id, 1), broker_pid)
             peak = resident_mib(procs[0].pid)
+        print("naive faust agent on the same decisions ...", file=sys.stderr)
+        naive = run_naive(bootstrap, args.decisions, Path(scratch), broker_pid)
 
     per_s = measured["per_s"]
     report = {
@@ -102,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_us_per_decision": measured["cpu_us_per_listing"],
         "headroom_over_average": round(per_s / AVERAGE_PER_S, 1), "headroom_over_burst": round(per_s / BURST_PER_S, 1),
         "worker_peak_rss_mib": peak, "broker": broker,
+        "naive_faust_per_s": naive["per_s"], "naive_faust_cpu_us": naive["cpu_us_per_listing"],
+        "ratio_to_naive_faust": round(per_s / naive["per_s"], 2),
     }
     write_report(report, args.json, [
         ("broker", broker), ("decisions", args.decisions), ("table takes (decisions/s)", per_s),
@@ -110,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"over the average ({AVERAGE_PER_S}/s)", report["headroom_over_average"]),
         (f"over bursts ({BURST_PER_S}/s)", report["headroom_over_burst"]),
         ("worker peak RSS (MiB)", peak),
+        ("naive Faust agent (decisions/s)", naive["per_s"]), ("naive Faust CPU (us)", naive["cpu_us_per_listing"]),
+        ("table over naive agent", report["ratio_to_naive_faust"]),
     ])
     return 0
 
