@@ -58,9 +58,11 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
     generated_s = time.monotonic() - started
     with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, local_or_configured(settings) as cluster:
         bootstrap = cluster.bootstrap
-        asyncio.run(create_topics(bootstrap, settings.replication_factor))
+        replication = max(settings.replication_factor, cluster.replication)
+        asyncio.run(create_topics(bootstrap, replication))
         commands = [worker_command() for _ in range(worker_count)]
-        env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id)
+        env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id,
+                           replication_factor=replication, processing_guarantee=settings.processing_guarantee)
         with spawned(commands, env, Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
                                        exited=lambda: first_exit(procs)))

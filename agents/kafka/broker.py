@@ -28,11 +28,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from agents.kafka.probe import BrokerError, metadata_problem, wait_until_ready
 from agents.processes import alive, die_with_parent, distinct_ports, terminate
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from agents.kafka.cluster import LocalCluster
 
 KAFKA_RESOURCES = Path(__file__).resolve().parent / "resources"  # package data, in a checkout and in the wheel
 VERSION_LINE = re.compile(r"Kafka version: (\S+)")
@@ -80,6 +83,7 @@ class BrokerHandle:
     data_dir: str
     version: str
     sasl_ssl_bootstrap_servers: str | None = None  # only when a SASL_SSL listener was asked for
+    node_pids: tuple[int, ...] = ()  # every node's JVM, for a local cluster (agents/kafka/cluster.py)
 
     @property
     def log_file(self) -> Path:
@@ -246,6 +250,7 @@ class Cluster(NamedTuple):
     bootstrap: str
     description: str  # "external cluster", or the local broker's Kafka version
     pid: int | None  # the local broker's JVM (the benchmarks account its CPU); None for an external cluster
+    replication: int = 1  # replicas a topic on it can have: 3 on a local three-node cluster
 
 
 @contextlib.contextmanager
@@ -254,10 +259,14 @@ def local_or_configured(settings: Settings) -> Iterator[Cluster]:
     if settings.bootstrap_servers:
         yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
-    broker = LocalBroker(settings)
+    broker: LocalBroker | LocalCluster = LocalBroker(settings)
+    if settings.brokers > 1:
+        from agents.kafka.cluster import LocalCluster
+
+        broker = LocalCluster(settings, settings.brokers)
     handle = broker.start()
     try:
-        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
+        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid, min(settings.brokers, 3))
     finally:
         broker.stop()
 
@@ -271,14 +280,20 @@ def start_detached(settings: Settings) -> BrokerHandle:
     data_dir = settings.cache_dir / "broker" / "data"
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    handle = LocalBroker(settings, data_dir=data_dir, ephemeral=False).start()
+    if settings.brokers > 1:
+        from agents.kafka.cluster import LocalCluster
+
+        handle = LocalCluster(settings, settings.brokers, data_root=data_dir, ephemeral=False).start()
+    else:
+        handle = LocalBroker(settings, data_dir=data_dir, ephemeral=False).start()
     settings.broker_state_file.write_text(json.dumps(asdict(handle), indent=2))
     return handle
 
 
 def read_state(settings: Settings) -> BrokerHandle | None:
     try:
-        return BrokerHandle(**json.loads(settings.broker_state_file.read_text()))
+        state = json.loads(settings.broker_state_file.read_text())
+        return BrokerHandle(**{**state, "node_pids": tuple(state.get("node_pids", ()))})
     except (OSError, ValueError, TypeError):
         return None
 
@@ -287,7 +302,8 @@ def stop_detached(settings: Settings) -> BrokerHandle | None:
     handle = read_state(settings)
     if handle is None:
         return None
-    terminate(handle.pid, 30.0)
+    for pid in handle.node_pids or (handle.pid,):
+        terminate(pid, 30.0)
     shutil.rmtree(handle.data_dir, ignore_errors=True)
     settings.broker_state_file.unlink(missing_ok=True)
     return handle
