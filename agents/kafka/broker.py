@@ -28,14 +28,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
 from agents.kafka.probe import BrokerError, metadata_problem, wait_until_ready
 from agents.processes import alive, die_with_parent, distinct_ports, terminate
 from pipeline.settings import Settings
-
-if TYPE_CHECKING:
-    from agents.kafka.cluster import LocalCluster
 
 KAFKA_RESOURCES = Path(__file__).resolve().parent / "resources"  # package data, in a checkout and in the wheel
 VERSION_LINE = re.compile(r"Kafka version: (\S+)")
@@ -259,7 +256,7 @@ def local_or_configured(settings: Settings) -> Iterator[Cluster]:
     if settings.bootstrap_servers:
         yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
-    broker: LocalBroker | LocalCluster = LocalBroker(settings)
+    broker: Any = LocalBroker(settings)  # or a LocalCluster: both start, stop and hand out a BrokerHandle
     if settings.brokers > 1:
         from agents.kafka.cluster import LocalCluster
 
