@@ -27,8 +27,9 @@ STALL_TIMEOUT_S = 120.0
 
 async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,
                   workers: list[subprocess.Popen[bytes]] | None = None) -> float:
-    """Read decisions and dead letters until every expected id is accounted for; returns when."""
-    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name)
+    """Read decisions and dead letters until every expected id is accounted for; returns when.
+    Read committed, as a downstream service reads them: an aborted transaction's outputs never count."""
+    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name, isolation_level="read_committed")
     await consumer.start()
     last_progress = time.monotonic()
     try:
