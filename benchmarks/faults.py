@@ -119,15 +119,18 @@ GUARANTEES = ("at_least_once", "exactly_once")
 
 
 def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | None = None, brokers: int = 1,
-                 guarantee: str = "at_least_once") -> dict[str, Any]:
-    """One scenario on a fresh broker (or a fresh cluster of ``brokers`` nodes); the workers' logs
-    go to ``logs`` if given (kept), else to a temporary directory."""
+                 guarantee: str = "at_least_once", cluster: LocalCluster | None = None) -> dict[str, Any]:
+    """One scenario on a fresh broker (or a fresh cluster of ``brokers`` nodes), or on ``cluster``,
+    which is left running (a test module's); the workers' logs go to ``logs`` if given (kept), else
+    to a temporary directory."""
     fault, mix, settings, needs_cluster = SCENARIOS[name]
+    if cluster is not None:
+        brokers = len(cluster.nodes)
     if needs_cluster and brokers < 3:
         raise ValueError(f"{name} needs a three-node cluster (brokers=3)")
-    broker: LocalBroker | LocalCluster = LocalBroker(Settings.load()) if brokers == 1 else \
-        LocalCluster(Settings.load(), brokers)
-    handle = broker.start()
+    broker: LocalBroker | LocalCluster = cluster or (LocalBroker(Settings.load()) if brokers == 1 else
+                                                     LocalCluster(Settings.load(), brokers))
+    handle = broker.handle if cluster is not None else broker.start()
     try:
         bootstrap = handle.bootstrap_servers
         replication = min(brokers, 3)
@@ -135,7 +138,8 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
                                                 "processing_guarantee": guarantee, **settings})
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         asyncio.run(create_topics(bootstrap, replication))
-        items = ListingGenerator(seed, id_prefix=f"{name}-", mix=mix).take(listings)
+        run = group.rsplit("-", 1)[-1]  # listing ids of their own, should the cluster hold earlier runs' listings
+        items = ListingGenerator(seed, id_prefix=f"{name}-{run}-", mix=mix).take(listings)
         reconciliation = Reconciliation({i.listing_id for i in items})
         with _log_dir(logs, name) as scratch, \
                 spawned([worker_command(), worker_command()], env, Path(scratch)) as workers:
@@ -168,7 +172,8 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
             **stage.notes,
         }
     finally:
-        broker.stop()
+        if cluster is None:
+            broker.stop()
 
 
 @contextlib.contextmanager
