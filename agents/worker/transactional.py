@@ -78,7 +78,9 @@ class TransactionalDelivery(Delivery):
 
     @property
     def backlogged(self) -> bool:
-        return bool(self.in_flight)
+        """Never after a submit: the next batch is fetched and scanned while this one commits, and
+        the next submit waits for it."""
+        return len(self.in_flight) > 1
 
     async def submit(self, batches: Batches, records: list, outputs: list[OutputRecord],
                      on_refused: Callable[[], None] | None = None) -> None:
