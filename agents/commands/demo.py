@@ -13,7 +13,7 @@ import orjson
 
 from agents.commands.publish import publish_listings
 from agents.cpu import CpuUse
-from agents.kafka.broker import local_or_configured
+from agents.kafka.broker import local_or_configured, local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from pipeline import topics
@@ -59,7 +59,7 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
     generated_s = time.monotonic() - started
     with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, local_or_configured(settings) as cluster:
         bootstrap = cluster.bootstrap
-        replication = max(settings.replication_factor, cluster.replication)
+        replication = local_replication(settings)
         asyncio.run(create_topics(bootstrap, replication))
         commands = [worker_command() for _ in range(worker_count)]
         env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id,

@@ -247,12 +247,12 @@ class Cluster(NamedTuple):
     bootstrap: str
     description: str  # "external cluster", or the local broker's Kafka version
     pid: int | None  # the local broker's JVM (the benchmarks account its CPU); None for an external cluster
-    replication: int = 1  # replicas a topic on it can have: 3 on a local three-node cluster
 
 
 @contextlib.contextmanager
 def local_or_configured(settings: Settings) -> Iterator[Cluster]:
-    """The configured cluster (``settings.bootstrap_servers``), else a fresh local broker, stopped afterwards."""
+    """The configured cluster (``settings.bootstrap_servers``), else a fresh local broker (or cluster of
+    ``settings.brokers`` nodes, see :func:`local_replication`), stopped afterwards."""
     if settings.bootstrap_servers:
         yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
@@ -263,9 +263,16 @@ def local_or_configured(settings: Settings) -> Iterator[Cluster]:
         broker = LocalCluster(settings, settings.brokers)
     handle = broker.start()
     try:
-        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid, min(settings.brokers, 3))
+        yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
     finally:
         broker.stop()
+
+
+def local_replication(settings: Settings) -> int:
+    """Replicas of the topics a run creates: the setting, or three on a local cluster of three or more."""
+    if settings.bootstrap_servers:
+        return settings.replication_factor
+    return max(settings.replication_factor, min(settings.brokers, 3))
 
 
 # --- a detached broker for `counterscan broker start|stop|status` -----------------------
