@@ -19,18 +19,31 @@ before the rejoin, still has the old one, as Kafka's own client does since
 KAFKA-9741). The handler is installed into aiokafka's sender for every
 producer; one without group metadata sends generation -1, which the
 coordinator accepts as it accepts v0.
+
+The other half of KIP-447 is on the reading side: a member that is given a
+partition must not start from a committed offset whose transaction is still
+completing (its markers not yet written, for instance while the transaction
+coordinator fails over), or it scans that transaction's batch a second time.
+aiokafka's offset fetch cannot ask for stable offsets; :func:`stable_committed`
+sends OffsetFetch v7 with ``require_stable`` and waits while the coordinator
+answers UNSTABLE_OFFSET_COMMIT.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import time
+from collections.abc import Iterable
 from typing import Any, TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka import errors as Errors
 from aiokafka.producer import sender as aiokafka_sender
 from aiokafka.protocol.api import Request, RequestStruct, Response
-from aiokafka.protocol.types import CompactArray, CompactString, Int16, Int32, Int64, Schema, TaggedFields
+from aiokafka.protocol.types import Boolean, CompactArray, CompactString, Int16, Int32, Int64, Schema, TaggedFields
+
+UNSTABLE_OFFSET_COMMIT = 88  # Kafka's error code: a transaction with offsets for the partition is completing
 
 
 class GroupFenced(Errors.KafkaError):
@@ -141,3 +154,87 @@ class GroupFencedProducer(AIOKafkaProducer):
             return int(coordinator.generation), str(coordinator.member_id)
 
         self._txn_manager.group_metadata = metadata  # type: ignore[attr-defined]
+
+
+class OffsetFetchResponse_v7(Response):
+    API_KEY = 9
+    API_VERSION = 7
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("topics", CompactArray(
+            ("name", CompactString("utf-8")),
+            ("partitions", CompactArray(
+                ("partition_index", Int32), ("committed_offset", Int64), ("committed_leader_epoch", Int32),
+                ("metadata", CompactString("utf-8")), ("error_code", Int16), ("tags", TaggedFields),
+            )),
+            ("tags", TaggedFields),
+        )),
+        ("error_code", Int16),
+        ("tags", TaggedFields),
+    )
+
+
+class OffsetFetchRequest_v7(RequestStruct):
+    FLEXIBLE_VERSION = True
+    API_KEY = 9
+    API_VERSION = 7
+    RESPONSE_TYPE = OffsetFetchResponse_v7
+    SCHEMA = Schema(
+        ("group_id", CompactString("utf-8")),
+        ("topics", CompactArray(("name", CompactString("utf-8")), ("partition_indexes", CompactArray(Int32)),
+                                ("tags", TaggedFields))),
+        ("require_stable", Boolean),
+        ("tags", TaggedFields),
+    )
+
+
+StableOffsetFetchStruct: TypeAlias = OffsetFetchRequest_v7
+
+
+class StableOffsetFetchRequest(Request[StableOffsetFetchStruct]):
+    API_KEY = 9
+
+    def __init__(self, group_id: str, partitions: dict[str, list[int]]) -> None:
+        self._group_id = group_id
+        self._partitions = partitions
+
+    def build(self, request_struct_class: type[StableOffsetFetchStruct]) -> StableOffsetFetchStruct:
+        topics = [(name, indexes, {}) for name, indexes in self._partitions.items()]
+        return request_struct_class(self._group_id, topics, True, {})
+
+
+async def stable_committed(consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition],
+                           timeout_s: float = 30.0) -> dict[TopicPartition, int | None]:
+    """The group's committed offsets of ``partitions`` once no transaction touching them is
+    completing (None: never committed). Raises :class:`Errors.KafkaTimeoutError` after ``timeout_s``."""
+    coordinator = consumer._coordinator  # noqa: SLF001 - the consumer's group coordinator sends it
+    by_topic: dict[str, list[int]] = collections.defaultdict(list)
+    for tp in sorted(partitions):
+        by_topic[tp.topic].append(tp.partition)
+    if not by_topic or coordinator is None:
+        return {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        offsets: dict[TopicPartition, int | None] = {}
+        unstable = False
+        try:
+            await coordinator.ensure_coordinator_known()
+            response = await coordinator._send_req(StableOffsetFetchRequest(coordinator.group_id, dict(by_topic)))
+            if response.error_code:
+                raise Errors.for_code(response.error_code)()
+            for name, rows, _tags in response.topics:
+                for index, offset, _epoch, _metadata, code, _row_tags in rows:
+                    if code == UNSTABLE_OFFSET_COMMIT:
+                        unstable = True
+                    elif code:
+                        raise Errors.for_code(code)()
+                    offsets[TopicPartition(name, index)] = offset if offset >= 0 else None
+        except Errors.KafkaError as exc:
+            if not exc.retriable:
+                raise
+            unstable = True
+        if not unstable:
+            return offsets
+        if time.monotonic() > deadline:
+            raise Errors.KafkaTimeoutError(f"committed offsets of {dict(by_topic)} still unstable after {timeout_s}s")
+        await asyncio.sleep(0.1)

@@ -90,6 +90,9 @@ class Delivery:
     def backlogged(self) -> bool:
         return len(self.in_flight) > self.settings.max_inflight_batches
 
+    async def on_assigned(self, assigned: list[TopicPartition]) -> None:
+        """Newly assigned partitions start from their committed offsets, as the consumer reads them."""
+
     async def submit(self, batches: Batches, records: list, outputs: list[OutputRecord],
                      on_refused: Callable[[], None] | None = None) -> None:
         """Hand a scanned batch's outputs to the producer; its offsets are committed later, once

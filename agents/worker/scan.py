@@ -59,6 +59,7 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("partitions assigned: %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned))
+        await self.service.delivery.on_assigned(sorted(assigned))  # exactly-once: from stable offsets only
         with self.service.errors.round("retention gaps"):  # a committed offset below the log start is reported
             await resume_past_gaps(self.service.consumer, assigned, self.service.metrics.records_unscannable)
 

@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from agents.kafka.batching import enqueue
-from agents.kafka.transactions import GroupFencedProducer
+from agents.kafka.transactions import GroupFencedProducer, stable_committed
 from agents.worker.delivery import RETRY_BACKOFF_S, Batches, Delivery, in_flight
 from pipeline.types import OutputRecord
 
@@ -81,6 +81,18 @@ class TransactionalDelivery(Delivery):
         """Never after a submit: the next batch is fetched and scanned while this one commits, and
         the next submit waits for it."""
         return len(self.in_flight) > 1
+
+    async def on_assigned(self, assigned: list[TopicPartition]) -> None:
+        """Start each new partition from its stable committed offset: never from one whose
+        transaction is still completing, which would scan that transaction's batch again."""
+        with self.service.errors.round("stable offsets") as round_:
+            offsets = await stable_committed(self.service.consumer, assigned)
+        if round_.failed:
+            return
+        consumer = self.service.consumer
+        for tp, offset in offsets.items():
+            if offset is not None and tp in consumer.assignment():
+                consumer.seek(tp, offset)
 
     async def submit(self, batches: Batches, records: list, outputs: list[OutputRecord],
                      on_refused: Callable[[], None] | None = None) -> None:
