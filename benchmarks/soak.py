@@ -34,10 +34,12 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from agents.kafka.broker import local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import LoggedProcess, first_exit, terminate, worker_command
 from benchmarks.common import benchmark_parser, cluster, worker_env, write_report
 from pipeline import topics
+from pipeline.settings import Settings
 
 SAMPLE_EVERY_S = 5.0
 SETTLE_S = 300.0  # a worker's first five minutes: caches and state fill; growth is judged after them
@@ -155,7 +157,7 @@ def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, 
     duration = minutes * 60
     with cluster() as (bootstrap, broker, _pid), tempfile.TemporaryDirectory(prefix="counterscan-soak-") as scratch:
         logs = Path(scratch)
-        asyncio.run(create_topics(bootstrap))
+        asyncio.run(create_topics(bootstrap, local_replication(Settings.load())))
         env = worker_env(bootstrap, "soak", roles="scan,feedback")
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         lives: list[WorkerLife] = []
