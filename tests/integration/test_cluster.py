@@ -114,12 +114,10 @@ def test_offsets_below_the_log_start_are_reported_and_scanning_resumes_there(clu
     expired = ListingGenerator(71, id_prefix=f"{run_id}-expired-").take(1200)
     kept = ListingGenerator(72, id_prefix=f"{run_id}-kept-").take(1200)
     publish_listings_sync(bootstrap, expired)
-    time.sleep(2.0)
+    time.sleep(2.0)  # older than the retention about to be set
     retention = dict(topics.LISTINGS_RAW.config)
-    asyncio.run(_alter(bootstrap, {**retention, "retention.ms": "1000", "segment.ms": "1000"}))
-    try:
-        time.sleep(1.5)
-        publish_listings_sync(bootstrap, kept)  # rolls every partition's segment: the expired ones can go
+    asyncio.run(_alter(bootstrap, {**retention, "retention.ms": "1000"}))
+    try:  # the broker rolls an expired active segment and deletes it
         deadline = time.monotonic() + 60
         while True:
             committed, starts = asyncio.run(_offsets(bootstrap, group))
@@ -129,10 +127,11 @@ def test_offsets_below_the_log_start_are_reported_and_scanning_resumes_there(clu
             time.sleep(1.0)
     finally:
         asyncio.run(_alter(bootstrap, retention))
-    assert gap >= len(expired), f"retention deleted only {gap} of {len(expired)} records in 60 s"
-    time.sleep(2.0)  # a deletion under way as the retention came back is over now
+    assert gap == len(expired), f"retention deleted {gap} of {len(expired)} records in 60 s"
+    time.sleep(2.0)  # the retention of seven days is in force again
+    publish_listings_sync(bootstrap, kept)
     committed, starts = asyncio.run(_offsets(bootstrap, group))
-    gap = sum(max(0, starts[tp] - (committed[tp] or 0)) for tp in starts)
+    assert sum(max(0, starts[tp] - (committed[tp] or 0)) for tp in starts) == gap
     port = free_port()
     with running_worker(bootstrap, tmp_path, port, scan_group_id=group, app_id=f"{group}-app", roles="scan",
                         replication_factor="3") as worker:
