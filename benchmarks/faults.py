@@ -146,8 +146,9 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
             stage = Stage(broker, bootstrap, group, workers, env, Path(scratch), seed)
             asyncio.run(wait_for_group(bootstrap, group, 2, exited=lambda: first_exit(workers)))
             # listings keep arriving while the fault happens: published at a steady rate in the background
-            feeder = threading.Thread(target=publish_listings_sync, args=(bootstrap, items), kwargs={"rate": rate},
-                                      daemon=True)
+            # a feed that rides out a cluster outage (isr_shrink) rather than failing after 40 s
+            feeder = threading.Thread(target=publish_listings_sync, args=(bootstrap, items),
+                                      kwargs={"rate": rate, "wait_s": 300.0 if brokers > 1 else None}, daemon=True)
             feeder.start()
             # wait until a third is decided (a throwaway tally: the final one re-reads from the start)
             asyncio.run(collect(bootstrap, _Until(Reconciliation(reconciliation.expected), listings // 3),
