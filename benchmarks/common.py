@@ -22,7 +22,7 @@ from aiokafka.errors import KafkaError
 
 from agents.commands.publish import publish_listings_sync
 from agents.cpu import CpuUse
-from agents.kafka.broker import Cluster, local_or_configured
+from agents.kafka.broker import Cluster, local_or_configured, local_replication
 from agents.kafka.clients import create_topics, group_state, partition_ids
 from agents.processes import first_exit
 from pipeline.settings import Settings
@@ -34,15 +34,16 @@ READY_POLL_S = 0.25  # how often the meter asks whether every process is in
 
 
 def cluster() -> contextlib.AbstractContextManager[Cluster]:
-    """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker, stopped afterwards
-    (:func:`agents.kafka.broker.local_or_configured` with the environment's settings)."""
+    """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker (a cluster with
+    COUNTERSCAN_BROKERS=3), stopped afterwards (:func:`agents.kafka.broker.local_or_configured`
+    with the environment's settings)."""
     return local_or_configured(Settings.load())
 
 
 def prepare_topics(bootstrap: str, *extra: TopicSpec) -> None:
     from pipeline.topics import ALL_TOPICS
 
-    asyncio.run(create_topics(bootstrap, specs=(*ALL_TOPICS, *extra)))
+    asyncio.run(create_topics(bootstrap, local_replication(Settings.load()), specs=(*ALL_TOPICS, *extra)))
 
 
 def reset_topics(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float = 60.0) -> None:
@@ -209,6 +210,7 @@ def worker_env(bootstrap: str, name: str, **settings: str) -> dict[str, str]:
     """Environment of benchmark workers: the broker, and a scan group and Faust app id of their
     own, so a run never resumes another's offsets or state."""
     group = f"{name}-{uuid.uuid4().hex[:6]}"
+    settings.setdefault("replication_factor", str(local_replication(Settings.load())))  # 3 on a local cluster
     return Settings.env(bootstrap_servers=bootstrap, scan_group_id=group, app_id=f"{group}-app", **settings)
 
 

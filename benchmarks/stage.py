@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.kafka.broker import LocalBroker
+from agents.kafka.cluster import LocalCluster
 from agents.processes import LoggedProcess, worker_command
 
 
@@ -16,7 +17,7 @@ from agents.processes import LoggedProcess, worker_command
 class Stage:
     """What a fault can act on: the broker, the group's workers, and a place for its own figures."""
 
-    broker: LocalBroker
+    broker: LocalBroker | LocalCluster  # one broker, or the three-node cluster of the cluster scenarios
     bootstrap: str
     group: str
     workers: list[LoggedProcess]

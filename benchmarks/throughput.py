@@ -11,7 +11,13 @@ which includes the rebalance a late-joining process causes, is reported too:
 - naive_faust: a Faust agent doing the same work one event at a time;
 - counterscan: the real workers, one decision or dead-letter record per input.
 
-    python -m benchmarks.throughput --json reports/throughput.json [--workers 2]
+With ``--guarantee exactly_once`` counterscan also runs, on the same records, with
+Kafka transactions (``processing_guarantee=exactly_once``), and the report gives
+its rate and CPU beside at-least-once's: the cost of exactly-once in one run.
+(Its output end offsets include one commit marker per partition and transaction,
+about 15 in 2000 records, so its rate reads at most 1 % high.)
+
+    python -m benchmarks.throughput --json reports/throughput.json [--workers 2] [--guarantee exactly_once]
 """
 
 from __future__ import annotations
@@ -69,13 +75,14 @@ def run_naive(bootstrap: str, count: int, processes_n: int, scratch: Path,
 
 
 def run_counterscan(bootstrap: str, count: int, workers: int, scratch: Path, broker_pid: int | None = None,
-                    profiler: Profiler | None = None, fresh_state: bool = False) -> dict[str, Any]:
+                    profiler: Profiler | None = None, fresh_state: bool = False,
+                    guarantee: str = "at_least_once") -> dict[str, Any]:
     """With ``fresh_state`` the run starts from empty seller state: after an earlier run on the
     same listings every seller link would already be known, and none learned or published again.
     Only ever on the broker the benchmark started: it deletes topics."""
     if fresh_state:
         reset_topics(bootstrap, topics.SCAN_STATE)
-    env = worker_env(bootstrap, "bench")
+    env = worker_env(bootstrap, "bench", processing_guarantee=guarantee)
     ports = [free_port() for _ in range(workers)]
     ready = group_in(bootstrap, env["COUNTERSCAN_SCAN_GROUP_ID"], workers,
                      [f"http://127.0.0.1:{port}/readyz" for port in ports])
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes per contender; above 1, counterscan also runs with 1 to show the gain")
     parser.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=True,
                         help="run counterscan once, unmeasured, before measuring anything (default: on)")
+    parser.add_argument("--guarantee", choices=("at_least_once", "exactly_once"), default="at_least_once",
+                        help="exactly_once: also run counterscan with Kafka transactions and report the cost")
     args = parser.parse_args(argv)
 
     with cluster() as (bootstrap, broker, broker_pid), tempfile.TemporaryDirectory() as scratch_dir:
@@ -119,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             single = run_counterscan(bootstrap, args.listings, 1, scratch, broker_pid, fresh_state=fresh)
         print(f"counterscan, {args.workers} worker(s) ...", file=sys.stderr)
         scan = run_counterscan(bootstrap, args.listings, args.workers, scratch, broker_pid, fresh_state=fresh)
+        exactly = None
+        if args.guarantee == "exactly_once":
+            print(f"counterscan exactly-once, {args.workers} worker(s) ...", file=sys.stderr)
+            exactly = run_counterscan(bootstrap, args.listings, args.workers, scratch, broker_pid, fresh_state=fresh,
+                                      guarantee="exactly_once")
 
     report = {
         "listings": args.listings,
@@ -140,11 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         spent = {name: sum(measured["cpu_us_per_listing"].values()) for name, measured in
                  (("passthrough", passthrough), ("counterscan", scan))}
         report["cpu_ratio_vs_passthrough"] = round(spent["passthrough"] / spent["counterscan"], 3)
+    if exactly:
+        report["counterscan_exactly_once_per_s"] = exactly["per_s"]
+        report["exactly_once_rate_ratio"] = round(exactly["per_s"] / scan["per_s"], 3)
+        report["exactly_once_cpu_ratio"] = round(sum(exactly["cpu_us_per_listing"].values())
+                                                 / sum(scan["cpu_us_per_listing"].values()), 3)
     if single:
         report["counterscan_1_worker_per_s"] = single["per_s"]
         report["scale_gain"] = round(scan["per_s"] / single["per_s"], 2)
     for name, measured in (("passthrough", passthrough), ("naive_faust", naive), ("counterscan", scan),
-                           ("counterscan_1_worker", single)):
+                           ("counterscan_1_worker", single), ("counterscan_exactly_once", exactly)):
         if measured:  # from the first output on, a late joiner's rebalance included
             report[f"{name}_from_first_output_per_s"] = measured["from_first_output_per_s"]
             for group, micros in measured["cpu_us_per_listing"].items():  # processes, broker
@@ -156,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         *([("counterscan, 1 worker (listings/s)", f"{single['per_s']:,.0f}")] if single else []),
         ("counterscan (listings/s)", f"{scan['per_s']:,.0f}"),
         ("counterscan from its first output (listings/s)", f"{scan['from_first_output_per_s']:,.0f}"),
+        *([("counterscan exactly-once (listings/s)", f"{exactly['per_s']:,.0f}"),
+           ("exactly-once rate / at-least-once rate", report["exactly_once_rate_ratio"]),
+           ("exactly-once CPU / at-least-once CPU (workers and broker)", report["exactly_once_cpu_ratio"])]
+          if exactly else []),
         ("ratio vs passthrough", report["ratio_vs_passthrough"]),
         ("ratio vs naive faust", report["ratio_vs_naive_faust"]),
         *([("CPU ratio vs passthrough (its CPU per listing / ours)", report["cpu_ratio_vs_passthrough"])]
@@ -163,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         *([("gain of more workers", report["scale_gain"])] if single else []),
         *[(f"{name} CPU per listing (us)", _cpu_row(measured["cpu_us_per_listing"]))
           for name, measured in (("passthrough", passthrough), ("naive faust", naive),
-                                 ("counterscan, 1 worker", single), ("counterscan", scan)) if measured],
+                                 ("counterscan, 1 worker", single), ("counterscan", scan),
+                                 ("counterscan exactly-once", exactly)) if measured],
     ])
     return 0
 

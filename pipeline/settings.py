@@ -38,6 +38,7 @@ SESSION_TIMEOUT_MS = 10_000  # aiokafka's default: a member silent this long lea
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # the logging module's, as faust spells them
+PROCESSING_GUARANTEES = ("at_least_once", "exactly_once")
 ROLES = ("scan", "feedback", "notices")
 PORT = {"minimum": 1, "maximum": 65_535}
 _SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(?::(\d+))?")  # host, [v6 address], either with :port
@@ -119,6 +120,10 @@ class Settings:
         "counterscan-scan", "consumer group of the listing hot path; all workers share it", "worker")
     replication_factor: int = _setting(1, "replication factor of topics `counterscan topics create` makes", "worker",
                                        minimum=1)
+    processing_guarantee: str = _setting(
+        "at_least_once", "at_least_once (outputs acknowledged, then offsets committed) or exactly_once (outputs, "
+        "seller links and input offsets of each batch in one Kafka transaction)", "worker",
+        choices=PROCESSING_GUARANTEES)
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
     max_inflight_batches: int = _setting(
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning", minimum=1)
@@ -187,6 +192,8 @@ class Settings:
     state_dir: Path | None = _setting(
         None, "where a worker keeps its table state (RocksDB); default <cache_dir>/state/<app_id>-<web_port>", "worker")
     kafka_heap: str = _setting("512m", "JVM heap of the local broker, as -Xmx takes it (512m, 2g)", "local")
+    brokers: int = _setting(1, "nodes of the local Kafka cluster (KRaft, each broker and controller); 3 gives "
+                            "replication factor 3 and min.insync.replicas=2", "local", minimum=1, maximum=9)
     log_level: str = _setting("info", f"log level: {_either(LOG_LEVELS)}", "logging", choices=LOG_LEVELS)
     console_host: str = _setting("127.0.0.1", "interface the review console listens on", "console")
     console_port: int = _setting(8088, "port of the review console", "console", **PORT)

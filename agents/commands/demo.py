@@ -13,7 +13,7 @@ import orjson
 
 from agents.commands.publish import publish_listings
 from agents.cpu import CpuUse
-from agents.kafka.broker import local_or_configured
+from agents.kafka.broker import local_or_configured, local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import first_exit, spawned, worker_command
 from pipeline import topics
@@ -27,8 +27,9 @@ STALL_TIMEOUT_S = 120.0
 
 async def collect(bootstrap: str, reconciliation: Reconciliation, stall_timeout_s: float = STALL_TIMEOUT_S,
                   workers: list[subprocess.Popen[bytes]] | None = None) -> float:
-    """Read decisions and dead letters until every expected id is accounted for; returns when."""
-    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name)
+    """Read decisions and dead letters until every expected id is accounted for; returns when.
+    Read committed, as a downstream service reads them: an aborted transaction's outputs never count."""
+    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name, isolation_level="read_committed")
     await consumer.start()
     last_progress = time.monotonic()
     try:
@@ -58,9 +59,11 @@ def run_demo(settings: Settings, listings: int, worker_count: int, seed: int, pr
     generated_s = time.monotonic() - started
     with tempfile.TemporaryDirectory(prefix="counterscan-demo-") as scratch, local_or_configured(settings) as cluster:
         bootstrap = cluster.bootstrap
-        asyncio.run(create_topics(bootstrap, settings.replication_factor))
+        replication = local_replication(settings)
+        asyncio.run(create_topics(bootstrap, replication))
         commands = [worker_command() for _ in range(worker_count)]
-        env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id)
+        env = Settings.env(bootstrap_servers=bootstrap, scan_group_id=settings.scan_group_id, app_id=settings.app_id,
+                           replication_factor=replication, processing_guarantee=settings.processing_guarantee)
         with spawned(commands, env, Path(scratch)) as procs:
             asyncio.run(wait_for_group(bootstrap, settings.scan_group_id, worker_count,
                                        exited=lambda: first_exit(procs)))

@@ -37,11 +37,15 @@ async def publish_listings(
     bootstrap_servers: str, listings: Iterable[GeneratedListing], *, total: int | None = None,
     rate: float | None = None, labels: Path | IO[bytes] | None = None, progress: bool = False,
     topic: str = topics.LISTINGS_RAW.name, security: dict[str, object] | None = None,
+    wait_s: float | None = None,
 ) -> int:
     """Send ``listings`` (at ``rate`` per second if given; ground truth to ``labels`` if given)
-    and return how many, once every one is acknowledged. ``total`` sizes the progress bar."""
+    and return how many, once every one is acknowledged. ``total`` sizes the progress bar. With
+    ``wait_s`` a write the cluster cannot take yet (too few in-sync replicas) is retried that long,
+    as a feed that rides out an outage would, instead of aiokafka's 40 s."""
     batch = BATCH if not rate else max(1, min(BATCH, int(rate * TICK_S)))
-    client = make_producer(bootstrap_servers, linger_ms=5 if rate else 20, **(security or {}))
+    patience = {"request_timeout_ms": int(wait_s * 1000)} if wait_s else {}
+    client = make_producer(bootstrap_servers, linger_ms=5 if rate else 20, **patience, **(security or {}))
     await client.start()
     sent = 0
     pending: list[asyncio.Future[object]] = []

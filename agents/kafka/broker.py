@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from agents.kafka.probe import BrokerError, metadata_problem, wait_until_ready
 from agents.processes import alive, die_with_parent, distinct_ports, terminate
@@ -80,6 +80,7 @@ class BrokerHandle:
     data_dir: str
     version: str
     sasl_ssl_bootstrap_servers: str | None = None  # only when a SASL_SSL listener was asked for
+    node_pids: tuple[int, ...] = ()  # every node's JVM, for a local cluster (agents/kafka/cluster.py)
 
     @property
     def log_file(self) -> Path:
@@ -250,16 +251,28 @@ class Cluster(NamedTuple):
 
 @contextlib.contextmanager
 def local_or_configured(settings: Settings) -> Iterator[Cluster]:
-    """The configured cluster (``settings.bootstrap_servers``), else a fresh local broker, stopped afterwards."""
+    """The configured cluster (``settings.bootstrap_servers``), else a fresh local broker (or cluster of
+    ``settings.brokers`` nodes, see :func:`local_replication`), stopped afterwards."""
     if settings.bootstrap_servers:
         yield Cluster(settings.bootstrap_servers, "external cluster", None)
         return
-    broker = LocalBroker(settings)
+    broker: Any = LocalBroker(settings)  # or a LocalCluster: both start, stop and hand out a BrokerHandle
+    if settings.brokers > 1:
+        from agents.kafka.cluster import LocalCluster
+
+        broker = LocalCluster(settings, settings.brokers)
     handle = broker.start()
     try:
         yield Cluster(handle.bootstrap_servers, handle.version, handle.pid)
     finally:
         broker.stop()
+
+
+def local_replication(settings: Settings) -> int:
+    """Replicas of the topics a run creates: the setting, or three on a local cluster of three or more."""
+    if settings.bootstrap_servers:
+        return settings.replication_factor
+    return max(settings.replication_factor, min(settings.brokers, 3))
 
 
 # --- a detached broker for `counterscan broker start|stop|status` -----------------------
@@ -271,14 +284,20 @@ def start_detached(settings: Settings) -> BrokerHandle:
     data_dir = settings.cache_dir / "broker" / "data"
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    handle = LocalBroker(settings, data_dir=data_dir, ephemeral=False).start()
+    if settings.brokers > 1:
+        from agents.kafka.cluster import LocalCluster
+
+        handle = LocalCluster(settings, settings.brokers, data_root=data_dir, ephemeral=False).start()
+    else:
+        handle = LocalBroker(settings, data_dir=data_dir, ephemeral=False).start()
     settings.broker_state_file.write_text(json.dumps(asdict(handle), indent=2))
     return handle
 
 
 def read_state(settings: Settings) -> BrokerHandle | None:
     try:
-        return BrokerHandle(**json.loads(settings.broker_state_file.read_text()))
+        state = json.loads(settings.broker_state_file.read_text())
+        return BrokerHandle(**{**state, "node_pids": tuple(state.get("node_pids", ()))})
     except (OSError, ValueError, TypeError):
         return None
 
@@ -287,7 +306,8 @@ def stop_detached(settings: Settings) -> BrokerHandle | None:
     handle = read_state(settings)
     if handle is None:
         return None
-    terminate(handle.pid, 30.0)
+    for pid in handle.node_pids or (handle.pid,):
+        terminate(pid, 30.0)
     shutil.rmtree(handle.data_dir, ignore_errors=True)
     settings.broker_state_file.unlink(missing_ok=True)
     return handle

@@ -80,6 +80,9 @@ class Metrics:
                                        "batches in flight were rewound (the error is logged)", registry=r)
         self.records_rescanned = Counter("counterscan_records_rescanned", "Input records scanned again after a "
                                          "refused output", registry=r)
+        self.records_unscannable = Counter("counterscan_records_unscannable", "Input records retention deleted "
+                                           "before the group scanned them (committed offset below the log start)",
+                                           ["topic", "partition"], registry=r)
         self.background_errors = Counter("counterscan_background_errors", "Rounds of a background task (lag, "
                                          "state followers, reports, web views) cut short by an error and "
                                          "retried; the worker went on", ["task"], registry=r)

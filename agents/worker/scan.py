@@ -5,18 +5,11 @@ listing (about 6k events/s against about 78k/s for plain aiokafka on the same
 broker), so this stage runs aiokafka ``getmany()`` inside a Faust service:
 Faust keeps the worker lifecycle, web server and low-volume agents.
 
-At-least-once: offsets are committed only after every output produced for
-them is acknowledged. While the broker acknowledges one batch the next is
-already being scanned (up to ``max_inflight_batches``), so the CPU does not
-idle on round trips. A rebalance waits for every batch in flight to be
-acknowledged and committed before the partitions go, so nothing is skipped; a
-crash re-delivers what was not committed, with the same decision ids.
-
-When the broker refuses an output (the topic rejects it, the producer gives up),
-the worker neither stops nor commits past it: every batch in flight is dropped,
-the producer is replaced (an idempotent producer's sequence numbers do not
-survive a refused batch) and the consumer rewinds to the first uncommitted
-offsets, so those listings are scanned and produced again after a backoff.
+How outputs reach the broker and when offsets are committed is the delivery's
+business (:mod:`agents.worker.delivery`, at-least-once, the default, and
+:mod:`agents.worker.transactional`, exactly-once with Kafka transactions): the
+service scans, hands each batch's outputs to it, and drains it before
+partitions go.
 """
 
 from __future__ import annotations
@@ -25,27 +18,24 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from itertools import chain
-from typing import NamedTuple
 
-import numpy as np
 import orjson
-from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from mode import Service
 
-from agents.kafka.batching import enqueue, produce_all
-from agents.kafka.clients import client_security
-from agents.kafka.clients import producer as make_producer
-from agents.kafka.clients import reader
+from agents.kafka.batching import produce_all
+from agents.kafka.clients import client_security, reader
 from agents.worker.background import BackgroundErrors
+from agents.worker.delivery import Delivery
 from agents.worker.followers import CompactedTopicFollower
 from agents.worker.metrics import Metrics
 from agents.worker.models import ModelFollowing
+from agents.worker.retention import resume_past_gaps
 from agents.worker.sellers import link_outputs, seller_followers
+from agents.worker.transactional import TransactionalDelivery
 from pipeline import topics
 from pipeline.brands.profiles import ProfileBook
 from pipeline.intake.currency import RateTableError, load_rate_table, parse_rate_table
@@ -58,17 +48,6 @@ from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import OutputRecord, Reason, Rejection
 
 log = logging.getLogger(__name__)
-RETRY_BACKOFF_S = (0.5, 5.0)  # first and longest wait before producing a refused batch again
-
-
-class InFlight(NamedTuple):
-    """A scanned batch whose outputs await acknowledgement."""
-
-    acks: asyncio.Future[object]
-    starts: dict[TopicPartition, int]  # first offset per partition: where to rewind to
-    ends: dict[TopicPartition, int]  # offsets to commit once acknowledged
-    records: int
-    produced_at: np.ndarray  # produce timestamps (ms) of its records, for the end-to-end latency
 
 
 class _DrainOnRevoke(ConsumerRebalanceListener):
@@ -82,6 +61,9 @@ class _DrainOnRevoke(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("partitions assigned: %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned))
+        await self.service.delivery.on_assigned(sorted(assigned))  # exactly-once: from stable offsets only
+        with self.service.errors.round("retention gaps"):  # a committed offset below the log start is reported
+            await resume_past_gaps(self.service.consumer, assigned, self.service.metrics.records_unscannable)
 
 
 class ListingScanService(Service):
@@ -110,8 +92,8 @@ class ListingScanService(Service):
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         self._export_rates_date()
         self.batch_lock = asyncio.Lock()
-        self.in_flight: deque[InFlight] = deque()
-        self.retry_backoff_s = RETRY_BACKOFF_S[0]
+        self.delivery = TransactionalDelivery(self) if settings.processing_guarantee == "exactly_once" \
+            else Delivery(self)
         self.processed = 0
         self._reports: set[asyncio.Task[None]] = set()
         self.security = client_security(settings)
@@ -169,7 +151,7 @@ class ListingScanService(Service):
     def _report(self, topic: str, key: bytes | None, value: bytes) -> None:
         """Send a report from a synchronous state handler; the task is kept until the broker
         acknowledges, and a refusal is logged rather than lost with an unreferenced task."""
-        producer = getattr(self, "producer", None)
+        producer = self.delivery.report_producer
         if producer is None:
             return
 
@@ -181,30 +163,11 @@ class ListingScanService(Service):
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
 
-    def _new_producer(self) -> AIOKafkaProducer:
-        return make_producer(self.bootstrap_servers, linger_ms=self.settings.producer_linger_ms,
-                             max_batch_size=self.settings.producer_batch_bytes, **self.security)
-
-    async def _replace_producer(self) -> None:
-        """A new producer for a refused one, retried while the broker cannot be reached: a
-        producer that fails to start must not end the scan, which has nothing to lose by waiting."""
-        await self.producer.stop()  # its last batches settle before a new producer writes the same partitions
-        while True:
-            producer = self._new_producer()
-            with self.errors.round("producer restart") as round_:
-                await producer.start()
-            if not round_.failed:
-                self.producer = producer
-                return
-            await producer.stop()
-            await asyncio.sleep(self.retry_backoff_s)
-
     async def on_start(self) -> None:
         # the followers (also dependencies, so they stop with this service) start side by side:
         # one after another, each connection and offset lookup adds to a joining worker's wait
         await asyncio.gather(*(follower.maybe_start() for follower in self.followers))
         settings = self.settings
-        self.producer = self._new_producer()
         self.consumer = reader(
             self.bootstrap_servers,
             group_id=settings.scan_group_id,
@@ -214,7 +177,7 @@ class ListingScanService(Service):
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
             **self.security,
         )
-        await self.producer.start()
+        await self.delivery.start()
         await self.consumer.start()
 
     async def on_stop(self) -> None:
@@ -223,7 +186,7 @@ class ListingScanService(Service):
                 await self.drain()
             finally:
                 await self.consumer.stop()
-            await self.producer.stop()
+            await self.delivery.stop()
         log.info("scan stopped after %d records", self.processed)
 
     @Service.task
@@ -241,11 +204,11 @@ class ListingScanService(Service):
                     timeout_ms=self.settings.batch_timeout_ms, max_records=self.settings.batch_max_records
                 )
             if round_.failed:
-                await self.sleep(self.retry_backoff_s)
+                await self.sleep(self.delivery.retry_backoff_s)
             async with self.batch_lock:
                 if batches:
                     await self.handle(batches)
-                await self.commit_acknowledged(wait=len(self.in_flight) > self.settings.max_inflight_batches)
+                await self.delivery.commit_acknowledged(wait=self.delivery.backlogged)
 
     async def handle(self, batches: dict[TopicPartition, list]) -> BatchResult:
         """Scan one batch and hand its outputs to the producer; the offsets are committed later,
@@ -254,86 +217,12 @@ class ListingScanService(Service):
         result = self.scanner.process(records)
         self.sellers.links.add(result.links)  # the follower skips this process's own links
         links, self.unsent_links = [*self.unsent_links, *result.links], []
-        acks: asyncio.Future[object]
-        try:  # learned links go with the decisions: the offsets are committed once both are acknowledged
-            pending, _ = await enqueue(self.producer, [*result.outputs, *link_outputs(links, self.origin)])
-            acks = asyncio.gather(*pending)
-        except KafkaError as exc:  # refused before it was sent: settled like a refused acknowledgement
-            acks = asyncio.get_running_loop().create_future()
-            acks.set_exception(exc)
-        if links:
-            acks.add_done_callback(lambda done: self._keep_if_refused(done, links))
-        starts = {tp: messages[0].offset for tp, messages in batches.items()}
-        ends = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-        stamps = np.fromiter((r.timestamp or 0 for r in records), dtype=float, count=len(records))
-        produced_at = stamps[stamps > 0]
-        self.in_flight.append(InFlight(acks, starts, ends, len(records), produced_at))
+        # learned links go with the decisions: the offsets are committed once both are delivered; links
+        # of a refused batch are not learned again when it is scanned again, so they go with the next one
+        await self.delivery.submit(batches, records, [*result.outputs, *link_outputs(links, self.origin)],
+                                   (lambda: self.unsent_links.extend(links)) if links else None)
         self.metrics.record_batch(len(records), result)
         return result
-
-    def _keep_if_refused(self, acks: asyncio.Future[object], links: list[Link]) -> None:
-        """Re-scanning a refused batch does not learn its links again (the networks already have
-        them), so they are kept for the next batch rather than missing from sellers.links."""
-        if acks.cancelled() or acks.exception() is not None:
-            self.unsent_links.extend(links)
-
-    async def commit_acknowledged(self, wait: bool = False) -> None:
-        """Commit the offsets of the oldest batches whose outputs are all acknowledged.
-
-        Batches complete in order of submission per partition, and only a prefix of
-        completed batches is committed, so no offset passes an unacknowledged output.
-        With ``wait``, block until at least the oldest batch is done (back-pressure,
-        and the drain on revoke and stop). A refused output stops the prefix there:
-        what was acknowledged before it is committed, the rest is rewound."""
-        offsets: dict[TopicPartition, int] = {}
-        count = 0
-        refused: KafkaError | None = None
-        while self.in_flight and (wait or self.in_flight[0].acks.done()):
-            batch = self.in_flight[0]
-            try:
-                await batch.acks
-            except KafkaError as exc:
-                refused = exc
-                break
-            self.in_flight.popleft()
-            offsets.update(batch.ends)
-            count += batch.records
-            self.metrics.end_to_end.observe_many(np.maximum(0.0, time.time() * 1000 - batch.produced_at) / 1000)
-            wait = False
-        if offsets:
-            try:
-                await self.consumer.commit(offsets)
-                self.broker_seen = time.monotonic()
-                self.retry_backoff_s = RETRY_BACKOFF_S[0]
-            except KafkaError as exc:  # a rebalance took the partitions, or the coordinator moved
-                log.warning("commit refused (%r); %d records will be scanned again", exc, count)
-            self.processed += count
-        if refused is not None:
-            await self.rewind(refused)
-
-    async def rewind(self, refused: KafkaError) -> None:
-        """Drop every batch in flight and scan it again from its first offset with a new producer.
-
-        Nothing past the refused batch is committed, so a crash now would redo the same work;
-        staying up avoids a restart loop while the output topic refuses writes."""
-        dropped = list(self.in_flight)
-        self.in_flight.clear()
-        rewind_to: dict[TopicPartition, int] = {}
-        for batch in dropped:
-            for tp, offset in batch.starts.items():
-                rewind_to[tp] = min(offset, rewind_to.get(tp, offset))
-        log.warning("output refused (%r); %d records in %d batches will be produced again in %.1f s",
-                    refused, sum(b.records for b in dropped), len(dropped), self.retry_backoff_s)
-        self.metrics.output_refusals.inc()
-        self.metrics.records_rescanned.inc(sum(b.records for b in dropped))
-        await asyncio.gather(*(b.acks for b in dropped), return_exceptions=True)
-        await self._replace_producer()
-        assigned = self.consumer.assignment()
-        for tp, offset in rewind_to.items():
-            if tp in assigned:
-                self.consumer.seek(tp, offset)
-        await asyncio.sleep(self.retry_backoff_s)
-        self.retry_backoff_s = min(self.retry_backoff_s * 2, RETRY_BACKOFF_S[1])
 
     @Service.task
     async def _measure_lags(self) -> None:
@@ -372,6 +261,5 @@ class ListingScanService(Service):
         return True, f"ready: {assigned} partitions"
 
     async def drain(self) -> None:
-        """Every batch in flight acknowledged and committed: before partitions go, and at stop."""
-        while self.in_flight:
-            await self.commit_acknowledged(wait=True)
+        """Every batch in flight delivered and committed: before partitions go, and at stop."""
+        await self.delivery.drain()

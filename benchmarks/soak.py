@@ -1,0 +1,263 @@
+"""A soak: hours of traffic compressed into minutes, with restarts, watching memory, lag and errors.
+
+Offers listings at a steady rate (3000/s by default) to workers that run both
+roles, while the example takedown service turns every takedown notice into an
+enforcement outcome that flows back into seller reputation. Every
+``--restart-every-s`` one worker (the oldest) is stopped with SIGTERM and a new
+one started, as a deploy would. Every five seconds the soak samples each
+worker's RSS and the scan group's lag (end offsets minus committed offsets of
+listings.raw).
+
+It reports, per worker process, its RSS when it started scanning, five minutes
+into its life, and at its end, the slope of its RSS after its first five
+minutes (MiB per minute) and its growth over that time; the largest lag seen;
+the ERROR lines the workers logged; and ``lost``: listings offered without a
+decision or a dead letter at the end (read read_committed; must be 0).
+
+    python -m benchmarks.soak --minutes 30 --json reports/soak.json [--rate 3000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from agents.kafka.broker import local_replication
+from agents.kafka.clients import create_topics, reader, wait_for_group
+from agents.processes import LoggedProcess, first_exit, terminate, worker_command
+from benchmarks.common import benchmark_parser, cluster, worker_env, write_report
+from pipeline import topics
+from pipeline.settings import Settings
+
+SAMPLE_EVERY_S = 5.0
+SETTLE_S = 300.0  # a worker's first five minutes: caches and state fill; growth is judged after them
+ERROR = re.compile(r"\] \[(ERROR|CRITICAL)\]")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "takedown_service.py"
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class WorkerLife:
+    """One worker process from start to stop, with its RSS samples (seconds since its start, MiB)."""
+
+    process: LoggedProcess
+    started: float
+    rss: list[tuple[float, float]] = field(default_factory=list)
+    stopped: float | None = None
+
+    def report(self) -> dict[str, Any]:
+        settled = [(t, r) for t, r in self.rss if t >= SETTLE_S]
+        at_5min = settled[0][1] if settled else None
+        end = self.rss[-1][1] if self.rss else None
+        return {
+            "pid": self.process.pid,
+            "lived_s": round((self.stopped or time.monotonic()) - self.started, 1),
+            "rss_start_mb": round(self.rss[0][1], 1) if self.rss else None,
+            "rss_at_5min_mb": round(at_5min, 1) if at_5min else None,
+            "rss_end_mb": round(end, 1) if end else None,
+            "rss_slope_mb_per_min_after_5min": round(_slope(settled) * 60, 3) if len(settled) >= 3 else None,
+            "rss_growth_after_5min": round((end - at_5min) / at_5min, 4) if at_5min and end else None,
+        }
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of RSS over time (MiB per second)."""
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_r = sum(r for _, r in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    return sum((t - mean_t) * (r - mean_r) for t, r in points) / var if var else 0.0
+
+
+class Ledger:
+    """Which listings got an outcome, and how many decisions came twice: ids only, so a run of
+    millions of listings fits in memory. What was offered is read from the generator's labels."""
+
+    def __init__(self) -> None:
+        self.accounted: set[str] = set()
+        self.decision_ids: set[str] = set()
+        self.duplicates = 0
+        self.lock = threading.Lock()
+
+    def decided(self, listing_id: str, decision_id: str) -> None:
+        with self.lock:
+            if decision_id in self.decision_ids:
+                self.duplicates += 1
+            self.decision_ids.add(decision_id)
+            self.accounted.add(listing_id)
+
+    def deadlettered(self, listing_id: str | None) -> None:
+        with self.lock:
+            if listing_id is not None:
+                self.accounted.add(listing_id)
+
+    def missing(self, labels: Path) -> tuple[int, int]:
+        """Listings offered (lines of the labels file) and those without an outcome."""
+        offered = lost = 0
+        with labels.open("rb") as lines, self.lock:
+            for line in lines:
+                offered += 1
+                lost += orjson.loads(line)["listing_id"] not in self.accounted
+        return offered, lost
+
+
+async def _follow_outcomes(bootstrap: str, ledger: Ledger, stop: threading.Event) -> None:
+    consumer = reader(bootstrap, topics.DECISIONS.name, topics.DEADLETTER.name, isolation_level="read_committed")
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            for tp, messages in (await consumer.getmany(timeout_ms=500, max_records=20000)).items():
+                for message in messages:
+                    record = orjson.loads(message.value)
+                    if tp.topic == topics.DECISIONS.name:
+                        ledger.decided(record["listing_id"], record["decision_id"])
+                    else:
+                        ledger.deadlettered(record["source"]["key"])
+    finally:
+        await consumer.stop()
+
+
+async def group_lag(bootstrap: str, group: str) -> int:
+    partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in range(topics.LISTINGS_RAW.partitions)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await consumer.end_offsets(partitions)
+        return sum(max(0, end - max(0, committed[tp].offset if tp in committed else 0)) for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, seed: int) -> dict[str, Any]:
+    duration = minutes * 60
+    with cluster() as (bootstrap, broker, _pid), tempfile.TemporaryDirectory(prefix="counterscan-soak-") as scratch:
+        logs = Path(scratch)
+        asyncio.run(create_topics(bootstrap, local_replication(Settings.load())))
+        env = worker_env(bootstrap, "soak", roles="scan,feedback")
+        group = env["COUNTERSCAN_SCAN_GROUP_ID"]
+        lives: list[WorkerLife] = []
+
+        def start_worker() -> WorkerLife:
+            life = WorkerLife(LoggedProcess(worker_command(), logs / f"worker-{len(lives)}.log", env), time.monotonic())
+            lives.append(life)
+            return life
+
+        service = LoggedProcess([sys.executable, str(EXAMPLE), "--bootstrap-servers", bootstrap, "--group",
+                                 f"{group}-takedowns"], logs / "takedown-service.log", {})
+        ledger = Ledger()
+        stop_reading = threading.Event()
+        outcomes = threading.Thread(target=lambda: asyncio.run(_follow_outcomes(bootstrap, ledger, stop_reading)),
+                                    daemon=True)
+        largest_lag, restarts = 0, 0
+        feeder: LoggedProcess | None = None
+        try:
+            for _ in range(workers):
+                start_worker()
+            asyncio.run(wait_for_group(bootstrap, group, workers, exited=lambda: first_exit([w.process for w in lives])))
+            outcomes.start()
+            count = int(duration * rate)
+            labels = logs / "labels.jsonl"
+            # the listings are generated and published by a process of their own: in this one, the
+            # generator would share a core with the outcome reader and fall behind the rate
+            feeder = LoggedProcess([sys.executable, "-m", "agents.cli", "generate", "--count", str(count), "--rate",
+                                    str(rate), "--seed", str(seed), "--labels", str(labels), "--no-progress"],
+                                   logs / "generate.log", {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap})
+            started = time.monotonic()
+            next_restart = started + restart_every_s
+            while feeder.poll() is None:
+                time.sleep(SAMPLE_EVERY_S)
+                now = time.monotonic()
+                for life in lives:
+                    if life.stopped is None and (rss := rss_mb(life.process.pid)) is not None:
+                        life.rss.append((now - life.started, rss))
+                try:
+                    largest_lag = max(largest_lag, asyncio.run(group_lag(bootstrap, group)))
+                except Exception as exc:  # a sample the broker did not answer is skipped
+                    print(f"lag sample skipped: {exc!r}", file=sys.stderr)
+                if now >= next_restart:
+                    oldest = next(life for life in lives if life.stopped is None)
+                    terminate(oldest.process.pid, 60.0, oldest.process)
+                    oldest.stopped = time.monotonic()
+                    start_worker()
+                    restarts += 1
+                    next_restart += restart_every_s
+                print(f"{now - started:7.0f}s outcomes {len(ledger.accounted)} largest lag {largest_lag}",
+                      file=sys.stderr)
+            offered_s = time.monotonic() - started
+            if feeder.returncode != 0:
+                raise RuntimeError(f"the generator failed: {feeder.exit_description()}")
+            deadline = time.monotonic() + 180
+            while len(ledger.accounted) < count and time.monotonic() < deadline:
+                time.sleep(1.0)
+            offered, lost = ledger.missing(labels)
+        finally:
+            if feeder is not None:
+                terminate(feeder.pid, 10.0, feeder)
+            stop_reading.set()
+            if outcomes.is_alive():
+                outcomes.join(30)
+            for life in lives:
+                if life.stopped is None:
+                    terminate(life.process.pid, 60.0, life.process)
+                    life.stopped = time.monotonic()
+            service.send_signal(signal.SIGTERM)
+            terminate(service.pid, 30.0, service)
+        errors = [line for life in lives for line in life.process.log_path.read_text(errors="replace").splitlines()
+                  if ERROR.search(line)]
+        unexpected = [life.process.exit_description() for life in lives
+                      if life.process.returncode not in (0, -signal.SIGTERM)]
+        per_worker = [life.report() for life in lives]
+        growths = [w["rss_growth_after_5min"] for w in per_worker if w["rss_growth_after_5min"] is not None]
+        return {
+            "minutes": minutes, "rate_asked_per_s": rate, "listings_offered": offered,
+            "offered_per_s": round(offered / offered_s, 1), "workers": workers, "restarts": restarts,
+            "lost": lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
+            "errors_logged": len(errors), "error_samples": errors[:5], "unexpected_exits": unexpected,
+            "max_rss_growth_after_5min": max(growths) if growths else None, "per_worker": per_worker,
+            "broker": broker,
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = benchmark_parser(__doc__, seed=81)
+    parser.add_argument("--minutes", type=float, default=30.0, help="how long listings are offered (default 30)")
+    parser.add_argument("--rate", type=float, default=3000.0, help="listings offered per second (default 3000)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--restart-every-s", type=float, default=300.0,
+                        help="restart the oldest worker this often (default 300)")
+    args = parser.parse_args(argv)
+    report = run_soak(args.minutes, args.rate, args.workers, args.restart_every_s, args.seed)
+    rows = [(key, value) for key, value in report.items() if key not in ("per_worker", "error_samples")]
+    rows += [(f"worker {i} ({w['pid']})", ", ".join(f"{k} {v}" for k, v in w.items() if k != "pid"))
+             for i, w in enumerate(report["per_worker"])]
+    write_report(report, args.json, rows)
+    return 0 if report["lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
