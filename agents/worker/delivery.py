@@ -69,6 +69,8 @@ class Delivery:
         self.settings = service.settings
         self.in_flight: deque[InFlight] = deque()
         self.retry_backoff_s = RETRY_BACKOFF_S[0]
+        self.rewinds = 0  # how many times the batches in flight were dropped and the consumer sent back
+        self.rewound_to: dict[TopicPartition, int] = {}  # where the last rewind sent each partition
 
     def _new_producer(self) -> AIOKafkaProducer:
         return make_producer(self.service.bootstrap_servers, linger_ms=self.settings.producer_linger_ms,
@@ -170,6 +172,8 @@ class Delivery:
         for batch in dropped:
             for tp, offset in batch.starts.items():
                 rewind_to[tp] = min(offset, rewind_to.get(tp, offset))
+        self.rewinds += 1
+        self.rewound_to = rewind_to
         log.warning("output refused (%r); %d records in %d batches will be produced again in %.1f s",
                     refused, sum(b.records for b in dropped), len(dropped), self.retry_backoff_s)
         self.service.metrics.output_refusals.inc()

@@ -96,7 +96,20 @@ class TransactionalDelivery(Delivery):
 
     async def submit(self, batches: Batches, records: list, outputs: list[OutputRecord],
                      on_refused: Callable[[], None] | None = None) -> None:
+        rewinds = self.rewinds
         await self.commit_acknowledged(wait=True)  # one transaction at a time
+        if self.rewinds != rewinds:
+            # the last transaction failed and the consumer went back before this batch, which was
+            # fetched meanwhile: committing it now would commit offsets past the rewound records and
+            # scan this batch twice. It is dropped and fetched again from its first offsets.
+            consumer = self.service.consumer
+            assigned = consumer.assignment()
+            for tp, messages in batches.items():
+                if tp not in self.rewound_to and tp in assigned:
+                    consumer.seek(tp, messages[0].offset)
+            if on_refused is not None:
+                on_refused()
+            return
         batch_ends = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
         commit = asyncio.get_running_loop().create_task(self._transaction(outputs, batch_ends))
         if on_refused is not None:
