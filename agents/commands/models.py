@@ -20,7 +20,7 @@ from aiokafka import ConsumerRecord
 
 from agents.kafka.batching import produce_all
 from agents.kafka.clients import client_security, producer
-from agents.kafka.snapshot import read_to_end, snapshot_consumer
+from agents.kafka.snapshot import read_topic_now
 from agents.stdio import UsageError, reading, say, shown, with_json, write_json, writing
 from pipeline import topics
 from pipeline.models import ModelRecord, ModelStatus, encode_model_record, model_record, parse_model_record
@@ -50,13 +50,8 @@ async def read_json_records(bootstrap: str, security: dict[str, object], topic: 
                 found.append(value)
         return refused
 
-    consumer = snapshot_consumer(bootstrap, security)
-    await consumer.start()
-    try:
-        since_ms = None if since is None else int(since.timestamp() * 1000)
-        await read_to_end(consumer, bootstrap, topic, keep, security, progress, since_ms)
-    finally:
-        await consumer.stop()
+    await read_topic_now(bootstrap, topic, keep, security, progress,
+                         None if since is None else int(since.timestamp() * 1000))
     return found
 
 
@@ -140,12 +135,7 @@ async def read_models(bootstrap: str, security: dict[str, object]) -> dict[str, 
                 latest[model_id] = parsed
         return 0
 
-    consumer = snapshot_consumer(bootstrap, security)
-    await consumer.start()
-    try:
-        await read_to_end(consumer, bootstrap, topics.MODELS.name, keep, security, progress=False)
-    finally:
-        await consumer.stop()
+    await read_topic_now(bootstrap, topics.MODELS.name, keep, security, progress=False)
     return latest
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord
 
-from agents.kafka.clients import partition_ids, producer
+from agents.kafka.clients import producer
+from agents.kafka.snapshot import read_topic_now
 from pipeline import topics
 from pipeline.notices import export_batches
 from pipeline.records import deadletter_record
@@ -38,32 +39,15 @@ class Read(NamedTuple):
 async def read_topic(bootstrap: str, topic: str, security: dict[str, object] | None = None,
                      since: datetime | None = None) -> list[Read]:
     """Every record of ``topic`` (produced at or after ``since``, if given) up to today's end offsets."""
-    security = security or {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                max_partition_fetch_bytes=8 * 1024 * 1024, **security)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in await partition_ids(bootstrap, topic, security)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        if since is not None:
-            found = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
-            starts = {tp: (found[tp].offset if found.get(tp) is not None else ends[tp]) for tp in partitions}
-        for tp in partitions:
-            consumer.seek(tp, starts[tp])
-        todo = {tp: end for tp, end in ends.items() if end > starts[tp]}
-        seen: list[Read] = []
-        while todo:
-            batches = await consumer.getmany(*todo, timeout_ms=500, max_records=10_000)
-            for tp, messages in batches.items():
-                seen.extend(Read(m.partition, m.offset, m.key, m.value) for m in messages if m.offset < todo[tp])
-            for tp in list(todo):
-                if await consumer.position(tp) >= todo[tp]:
-                    del todo[tp]
-        return seen
-    finally:
-        await consumer.stop()
+    seen: list[Read] = []
+
+    def keep(messages: list[ConsumerRecord]) -> int:
+        seen.extend(Read(m.partition, m.offset, m.key, m.value) for m in messages)
+        return 0
+
+    await read_topic_now(bootstrap, topic, keep, security or {}, progress=False,
+                         since_ms=None if since is None else int(since.timestamp() * 1000))
+    return seen
 
 
 def latest(records: list[Read]) -> dict[str, dict[str, Any]]:

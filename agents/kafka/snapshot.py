@@ -50,3 +50,14 @@ def snapshot_consumer(bootstrap: str, security: dict[str, object]) -> AIOKafkaCo
     """A consumer for :func:`read_to_end`: no group, no commits."""
     return AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                             max_partition_fetch_bytes=8 * 1024 * 1024, **security)
+
+
+async def read_topic_now(bootstrap: str, topic: str, apply: Apply, security: dict[str, object],
+                         progress: bool = True, since_ms: int | None = None) -> int:
+    """:func:`read_to_end` with a consumer of its own, stopped after the read."""
+    consumer = snapshot_consumer(bootstrap, security)
+    await consumer.start()
+    try:
+        return await read_to_end(consumer, bootstrap, topic, apply, security, progress, since_ms)
+    finally:
+        await consumer.stop()
