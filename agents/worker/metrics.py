@@ -27,6 +27,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from pipeline import topics
 from pipeline.scoring.shares import ROUTES, RouteShares
 
 if TYPE_CHECKING:  # the scanner's stack is not for `counterscan status --metrics`, which uses this module too
@@ -126,6 +127,8 @@ class Metrics:
         for stage in STAGES:  # export zeros from the start, so rates exist before the first listing
             self.processed.labels(stage=stage)
             self.stage_duration.labels(stage=stage)
+        for partition in range(topics.LISTINGS_RAW.partitions):  # and the retention gaps the alert watches
+            self.records_unscannable.labels(topic=topics.LISTINGS_RAW.name, partition=str(partition))
         for live in ROUTES:  # and every pair of routes a shadow can change, before a shadow ever runs
             for shadow in ROUTES:
                 if live != shadow:

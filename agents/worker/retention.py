@@ -13,6 +13,7 @@ the log start explicitly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -41,12 +42,10 @@ async def retention_gaps(consumer: AIOKafkaConsumer, partitions: Iterable[TopicP
     if not wanted:
         return []
     starts = await consumer.beginning_offsets(wanted)
-    gaps = []
-    for tp in wanted:
-        committed = await consumer.committed(tp)
-        if committed is not None and committed >= 0 and committed < starts[tp]:
-            gaps.append(RetentionGap(tp, committed, starts[tp]))
-    return gaps
+    # side by side: this runs inside the rebalance listener, which every member of the group waits for
+    committed = await asyncio.gather(*(consumer.committed(tp) for tp in wanted))
+    return [RetentionGap(tp, offset, starts[tp]) for tp, offset in zip(wanted, committed)
+            if offset is not None and 0 <= offset < starts[tp]]
 
 
 async def resume_past_gaps(consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition],

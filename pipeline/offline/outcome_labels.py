@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.intake.validation import validator
 from pipeline.offline.training import TrainingSet
 from pipeline.scoring.signals import SIGNALS
 from pipeline.timestamps import parse_timestamp
@@ -36,6 +37,7 @@ SELLER_CAP = 3.0
 BRAND_SHARE = 0.25
 NO_BRAND = "none"
 LABELS = {"confirmed": 1.0, "rejected": 0.0, "reinstated": 0.0}
+_OUTCOME = validator("enforcement_outcome.v1.json")
 
 
 class TooFewLabels(ValueError):
@@ -87,6 +89,8 @@ def resolved_kinds(outcomes: Iterable[Mapping[str, Any]], decisions: Iterable[Ma
     by_id: dict[str, Mapping[str, Any]] = {}
     by_listing: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for decision in decisions:
+        if not {"decision_id", "listing_id", "decided_at"} <= decision.keys():
+            continue
         by_id[decision["decision_id"]] = decision
         by_listing[decision["listing_id"]].append(decision)
     for listed in by_listing.values():
@@ -94,6 +98,9 @@ def resolved_kinds(outcomes: Iterable[Mapping[str, Any]], decisions: Iterable[Ma
     skipped: Counter[str] = Counter()
     history: dict[str, list[tuple[str, str]]] = defaultdict(list)  # decision id -> (decided_at, outcome)
     for outcome in outcomes:
+        if not _OUTCOME.is_valid(outcome):  # bad input on the topic (it was dead-lettered when it came)
+            skipped["not a valid outcome"] += 1
+            continue
         decision = _decision_for(outcome, by_id, by_listing)
         if decision is None:
             skipped["no decision found"] += 1

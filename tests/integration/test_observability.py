@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import orjson
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from agents.processes import free_port
@@ -102,8 +103,8 @@ def test_worker_exports_the_metrics_dashboards_and_alerts_query(worker: str, met
 
 
 def _alert_exprs() -> list[str]:
-    text = (PROMETHEUS_DIR / "alerts.yml").read_text()
-    return re.findall(r"expr:\s*>?\s*\n?((?:.+\n?)+?)\s+for:", text)
+    rules = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())
+    return [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
 
 
 def test_a_real_prometheus_scrapes_the_decisions(worker: str, metrics_port: int, run_id: str, tmp_path: Path):

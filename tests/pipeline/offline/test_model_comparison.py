@@ -10,7 +10,8 @@ def decision(n: int, live: str, shadow: str, brand: str = "gucci", model: str = 
 def test_route_changes_and_both_models_against_the_outcomes():
     decisions = [decision(1, "review", "takedown"), decision(2, "review", "takedown"), decision(3, "clear", "clear"),
                  decision(4, "takedown", "takedown", brand="prada"), decision(5, "clear", "review", model="other")]
-    outcomes = [{"decision_id": f"{n:032x}", "listing_id": f"L{n}", "outcome": kind, "decided_at": "2026-11-02T00:00:00Z"}
+    outcomes = [{"schema_version": 1, "decision_id": f"{n:032x}", "listing_id": f"L{n}", "seller_id": "s", "outcome": kind,
+                 "decided_at": "2026-11-02T00:00:00Z"}
                 for n, kind in ((1, "confirmed"), (2, "rejected"), (4, "confirmed"))]
     report = compare_models("shadow-1", decisions, outcomes)
     assert report["decisions"] == 4 and report["live_models"] == {"live-1": 4}

@@ -20,7 +20,7 @@ def decision(n: int, brand: str = "gucci", seller: str | None = None, at: str = 
 
 
 def outcome(n: int, kind: str, at: str = "2026-11-02T00:00:00Z", by_id: bool = True) -> dict:
-    record = {"listing_id": f"L{n}", "seller_id": f"s{n}", "outcome": kind, "decided_at": at}
+    record = {"schema_version": 1, "listing_id": f"L{n}", "seller_id": f"s{n}", "outcome": kind, "decided_at": at}
     if by_id:
         record["decision_id"] = f"{n:032x}"
     return record
@@ -75,3 +75,8 @@ def test_no_seller_and_no_brand_dominates():
     share = {b: weights[np.array(brands) == b].sum() / weights.sum() for b in set(brands)}
     assert share["gucci"] <= BRAND_SHARE + 1e-6
     assert example_weights(["a", "b"], ["x", "x"]).tolist() == [1.0, 1.0]
+
+
+def test_records_that_are_not_outcomes_are_counted_and_skipped():
+    kinds, _, skipped = resolved_kinds([{"outcome": "maybe"}, outcome(1, "confirmed")], [decision(1), {"junk": 1}])
+    assert kinds == {f"{1:032x}": "confirmed"} and skipped["not a valid outcome"] == 1

@@ -15,7 +15,7 @@ def outcomes_and_decisions(n: int = 200):
                     "price_ratio_to_retail": float(rng.uniform(2, 4)) if fake else float(rng.uniform(0, 0.5))}
         decisions.append({"decision_id": f"{i:032x}", "listing_id": f"L{i}", "seller_id": f"s{i % 50}", "brand": "gucci",
                           "score": 0.6, "decided_at": "2026-11-01T00:00:00Z", "features": features})
-        outcomes.append({"decision_id": f"{i:032x}", "listing_id": f"L{i}", "seller_id": f"s{i % 50}",
+        outcomes.append({"schema_version": 1, "decision_id": f"{i:032x}", "listing_id": f"L{i}", "seller_id": f"s{i % 50}",
                          "outcome": "confirmed" if fake else "rejected", "decided_at": "2026-11-02T00:00:00Z"})
     return outcomes, decisions
 
