@@ -6,6 +6,7 @@ one kept."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import time
@@ -49,14 +50,22 @@ def wait_until_every_worker(ports: list[int], check, timeout_s: float = 60) -> N
 
 
 def listings(run_id: str, batch: str, count: int, seed: int) -> tuple[list[tuple[bytes, bytes]], dict[str, str]]:
-    """Generated listings under this test's ids and sellers, with their ground truth."""
+    """Generated listings under this test's ids, sellers, contact points and images, with their ground truth:
+    the outcomes this test publishes must not reach the seller networks other tests' listings join."""
     records, truth = [], {}
+    mask = int(run_id[:16].ljust(16, "0"), 16)
     for n, item in enumerate(ListingGenerator(seed).take(count)):
         if item.label == MALFORMED:
             continue
         data = orjson.loads(item.value)
         data["listing_id"] = f"{run_id}-{batch}-{n}"
         data["seller"]["id"] = f"{run_id}-{data['seller']['id']}"
+        seller = data["seller"]
+        if seller.get("contact_hashes"):
+            seller["contact_hashes"] = [hashlib.blake2b(f"{run_id}:{h}".encode(), digest_size=16).hexdigest()
+                                        for h in seller["contact_hashes"]]
+        if data.get("image_phashes"):
+            data["image_phashes"] = [f"{int(h, 16) ^ mask:016x}" for h in data["image_phashes"]]
         records.append((data["listing_id"].encode(), orjson.dumps(data)))
         truth[data["listing_id"]] = item.label
     return records, truth
@@ -89,7 +98,7 @@ def test_models_trained_on_outcomes_shadow_then_decide_on_every_worker(topics_cr
             wait_until_every_worker(ports, lambda m: m.get("live") and m.get("shadow") == "")
 
             # 1. listings decided by the shipped model, and outcomes published for them
-            first, truth = listings(run_id, "a", 1500, seed=31)
+            first, truth = listings(run_id, "a", 1500, seed=5101)
             asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, first))
             decisions = decided(bootstrap, set(truth))
             shipped = json.loads(MODEL_FILE.read_text())["version"]
@@ -121,7 +130,7 @@ def test_models_trained_on_outcomes_shadow_then_decide_on_every_worker(topics_cr
             # 3. published as shadow: every worker adds shadow fields, the live model still decides
             assert main(["models", "publish", str(model_file), "--shadow", "--bootstrap-servers", bootstrap]) == 0
             wait_until_every_worker(ports, lambda m: m.get("shadow") == model_id and m.get("live") == shipped)
-            second, _ = listings(run_id, "b", 800, seed=32)
+            second, _ = listings(run_id, "b", 800, seed=5102)
             asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, second))
             shadowed = decided(bootstrap, {k.decode() for k, _ in second})
             assert all(d["model_version"] == shipped and d["shadow"]["model_version"] == model_id
@@ -134,7 +143,7 @@ def test_models_trained_on_outcomes_shadow_then_decide_on_every_worker(topics_cr
             # 4. promoted: every worker decides with it, without a restart
             assert main(["models", "promote", model_id, "--bootstrap-servers", bootstrap]) == 0
             wait_until_every_worker(ports, lambda m: m.get("live") == model_id and m.get("shadow") == "")
-            third, _ = listings(run_id, "c", 400, seed=33)
+            third, _ = listings(run_id, "c", 400, seed=5103)
             asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, third))
             assert {d["model_version"] for d in decided(bootstrap, {k.decode() for k, _ in third}).values()} == {model_id}
 
@@ -149,7 +158,7 @@ def test_models_trained_on_outcomes_shadow_then_decide_on_every_worker(topics_cr
                 and key in published[1:]) >= 2 * len(ports), 60))
             reasons = [r["detail"] for _, key, r in refused if key == published[1]]
             assert reasons and all("takedown" in detail for detail in reasons)
-            fourth, _ = listings(run_id, "d", 300, seed=34)
+            fourth, _ = listings(run_id, "d", 300, seed=5104)
             asyncio.run(produce(bootstrap, topics.LISTINGS_RAW.name, fourth))
             assert {d["model_version"] for d in decided(bootstrap, {k.decode() for k, _ in fourth}).values()} == {model_id}
             assert all(models_in_force(port)["live"] == model_id for port in ports)
