@@ -18,6 +18,8 @@ from pipeline.testing import listing, parse_output, raw_records
 
 OUTPUT_TOPICS = [topics.DECISIONS.name, topics.TAKEDOWN.name, topics.REVIEW.name, topics.DEADLETTER.name]
 TIME_FIELDS = ("decided_at", "issued_at", "requested_at", "failed_at")
+# a loaded machine shares its cores with the broker and every earlier test's processes
+DECIDED_WITHIN_S = 300
 
 
 def comparable(record: dict) -> dict:
@@ -101,7 +103,7 @@ def test_many_listings_each_get_exactly_one_outcome(worker: str, run_id: str):
         return {(k or b"").decode() for t, k, _ in records if t in (topics.DECISIONS.name, topics.DEADLETTER.name)}
 
     records = asyncio.run(read_until(worker, [topics.DECISIONS.name, topics.DEADLETTER.name],
-                                     lambda rs: ids <= keys(rs), 120))
+                                     lambda rs: ids <= keys(rs), DECIDED_WITHIN_S))
     mine = [(t, (k or b"").decode()) for t, k, _ in records if (k or b"").decode() in ids]
     assert len(mine) == len(ids)  # one outcome per input, none lost, none doubled
     assert sum(1 for t, _ in mine if t == topics.DEADLETTER.name) == sum(1 for i in items if i.label == "malformed")
@@ -128,8 +130,10 @@ def test_offline_scoring_gives_the_streams_decisions(worker: str, run_id: str, t
     asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(i.key, i.value) for i in items]))
     records = asyncio.run(read_until(
         worker, [topics.DECISIONS.name],
-        lambda rs: offline_decisions.keys() <= {r["listing_id"] for _, _, r in rs}, 120))
+        lambda rs: offline_decisions.keys() <= {r["listing_id"] for _, _, r in rs}, DECIDED_WITHIN_S))
     streamed = {r["listing_id"]: comparable(r) for _, _, r in records if r["listing_id"] in offline_decisions}
+    missing = offline_decisions.keys() - streamed.keys()
+    assert not missing, f"{len(missing)} of {len(offline_decisions)} listings undecided after {DECIDED_WITHIN_S} s"
     assert streamed == offline_decisions
 
 
@@ -143,7 +147,7 @@ def test_a_record_near_the_brokers_size_limit_is_dead_lettered_and_the_partition
     asyncio.run(produce(worker, topics.LISTINGS_RAW.name, [(after_key, orjson.dumps(after))]))
     records = asyncio.run(read_until(
         worker, [topics.DECISIONS.name, topics.DEADLETTER.name],
-        lambda rs: {huge_key, after_key} <= {k for _, k, _ in rs}, 120))
+        lambda rs: {huge_key, after_key} <= {k for _, k, _ in rs}, DECIDED_WITHIN_S))
     (dead,) = [r for t, k, r in records if k == huge_key and t == topics.DEADLETTER.name]
     assert dead["reason"] == "record_too_large"
     assert dead["original_size"] == len(huge) and dead["original_truncated"] is True
