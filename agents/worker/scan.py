@@ -92,6 +92,7 @@ class ListingScanService(Service):
         metrics.brand_profiles.set(len(self.profiles.catalog.profiles))
         self._export_rates_date()
         self.batch_lock = asyncio.Lock()
+        self.closing = False  # set by a stop: no batch is taken after it
         self.delivery = TransactionalDelivery(self) if settings.processing_guarantee == "exactly_once" \
             else Delivery(self)
         self.processed = 0
@@ -182,10 +183,13 @@ class ListingScanService(Service):
 
     async def on_stop(self) -> None:
         async with self.batch_lock:  # finish the batches in flight before leaving the group
-            try:
-                await self.drain()
-            finally:
-                await self.consumer.stop()
+            self.closing = True  # and take no new one: what is fetched from now on is left to the next owner
+            await self.drain()
+        # outside the lock: a stop during a rebalance waits for the rebalance, whose revoke listener
+        # takes the lock (held here, the two would wait for each other until SIGKILL)
+        try:
+            await self.consumer.stop()
+        finally:
             await self.delivery.stop()
         log.info("scan stopped after %d records", self.processed)
 
@@ -206,7 +210,7 @@ class ListingScanService(Service):
             if round_.failed:
                 await self.sleep(self.delivery.retry_backoff_s)
             async with self.batch_lock:
-                if batches:
+                if batches and not self.closing:
                     await self.handle(batches)
                 await self.delivery.commit_acknowledged(wait=self.delivery.backlogged)
 
