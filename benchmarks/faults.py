@@ -42,6 +42,7 @@ from agents.kafka.broker import LocalBroker
 from agents.kafka.clients import create_topics, wait_for_group
 from agents.kafka.cluster import LocalCluster
 from agents.processes import first_exit, spawned, worker_command
+from agents.worker.transactional import REFETCHED
 from benchmarks.chaos import CHAOS_SETTINGS, rebalance_chaos
 from benchmarks.cluster_faults import (
     ProgressWatch,
@@ -164,12 +165,16 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
                 if extra.poll() is None:
                     extra.terminate()
                     extra.wait(60)
+            logged = "".join(path.read_text(errors="replace") for path in Path(scratch).glob("*.log"))
         summary = reconciliation.summary()
         return {
             "listings_in": summary["listings_in"], "decided": summary["decisions"],
             "deadlettered": summary["deadletter"], "lost": summary["lost"],
             "duplicate_decisions": summary["duplicates"], "recovery_s": round(done_at - fault_at, 2),
             "longest_stall_s": progress.longest_stall(fault_at, done_at), "brokers": brokers, "guarantee": guarantee,
+            # the workers' own account of the fault: outputs (or transactions) refused and redone, and
+            # batches fetched during a failed transaction that were dropped and fetched again
+            "outputs_refused_logged": logged.count("output refused"), "batches_refetched_logged": logged.count(REFETCHED),
             **stage.notes,
         }
     finally:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TRANSACTION_TIMEOUT_MS = 10_000  # a crashed worker's open transaction blocks read_committed readers this long
+REFETCHED = "batch dropped"  # what the log says of a batch fetched again after a failed transaction
 VISIBLE_WAIT_S = 5.0  # how long a drain waits for its last commit to be readable by the partitions' next owner
 
 
@@ -107,6 +108,8 @@ class TransactionalDelivery(Delivery):
             for tp, messages in batches.items():
                 if tp not in self.rewound_to and tp in assigned:
                     consumer.seek(tp, messages[0].offset)
+            log.info("%s: %d records fetched while the failed transaction was open, fetched again from their first "
+                     "offsets", REFETCHED, sum(len(m) for m in batches.values()))
             if on_refused is not None:
                 on_refused()
             return
