@@ -131,7 +131,8 @@ def register_notice_agents(app: faust.App, settings: Settings, bootstrap: str, s
         schema=faust.Schema(key_serializer="raw", value_serializer="json"),
         store="rocksdb:listing_notices", options=ROCKSDB_OPTIONS)  # a record per listing: not Python dicts
     changelog = app.topic(topics.NOTIFIER_REPUTATION.name, key_serializer="raw", value_serializer="json",
-                          partitions=topics.NOTIFIER_REPUTATION.partitions, compacting=True, deleting=False)
+                          partitions=topics.NOTIFIER_REPUTATION.partitions, compacting=True, deleting=False,
+                          acks=False)  # as Faust's own changelogs: no stream acks it, so none is idle
     notifiers = app.Table(
         "notifier_reputation", default=None, partitions=topics.NOTIFIER_REPUTATION.partitions,
         changelog_topic=changelog, schema=faust.Schema(key_serializer="raw", value_serializer="json"),

@@ -60,7 +60,8 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
     suspects = _raw_topic(app, topics.SUSPECTS_SELLERS)
     policy = RepeatInfringerPolicy.from_settings(settings)
     changelog = app.topic(topics.SELLER_REPUTATION.name, key_serializer="raw", value_serializer="json",
-                          partitions=topics.SELLER_REPUTATION.partitions, compacting=True, deleting=False)
+                          partitions=topics.SELLER_REPUTATION.partitions, compacting=True, deleting=False,
+                          acks=False)  # as Faust's own changelogs: no stream acks it, so none is idle
     table = app.Table(
         "seller_reputation", default=None, partitions=topics.SELLER_REPUTATION.partitions,
         changelog_topic=changelog, schema=faust.Schema(key_serializer="raw", value_serializer="json"),
