@@ -50,7 +50,7 @@ BATCH = 2000
 
 async def copy_with_aiokafka(bootstrap: str, group: str, source: str, sink: str) -> None:
     """getmany, one batch produce of every copy, acknowledgements, then the commit."""
-    from aiokafka.errors import CommitFailedError
+    from aiokafka.errors import CommitFailedError, IllegalStateError
 
     from agents.kafka.batching import produce_all
     from agents.kafka.clients import producer, reader
@@ -71,8 +71,8 @@ async def copy_with_aiokafka(bootstrap: str, group: str, source: str, sink: str)
                                        for messages in batches.values() for message in messages])
             try:
                 await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
-            except CommitFailedError:  # moved in a rebalance: the new owner goes on from the last commit
-                continue
+            except (CommitFailedError, IllegalStateError):  # moved in a rebalance (during the batch, or as the
+                continue  # commit was sent): the new owner goes on from the last commit, as at-least-once allows
     finally:
         await consumer.stop()
         await client.stop()
