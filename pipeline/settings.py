@@ -136,7 +136,7 @@ class Settings:
     producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition", "tuning",
                                          minimum=1)
     producer_compression: str = _setting(
-        "none", f"codec of the hot path's outputs: {_either(COMPRESSION_CODECS)}", "tuning",
+        "snappy", f"codec of the hot path's outputs: {_either(COMPRESSION_CODECS)}", "tuning",
         choices=COMPRESSION_CODECS)
     fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions", "tuning",
                                     minimum=1)
