@@ -48,6 +48,7 @@ from benchmarks.common import (
     write_report,
 )
 from pipeline import topics
+from pipeline.settings import Settings
 from pipeline.topics import TopicSpec
 
 PASSTHROUGH_OUT = TopicSpec("bench.passthrough.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_vs_quix_passthrough": round(scan["per_s"] / quix["per_s"], 3),
         "ratio_vs_naive_faust": round(scan["per_s"] / naive["per_s"], 2),
         "broker": broker,
+        "counterscan_producer_compression": Settings.load().producer_compression,  # what its workers inherit
         "broker_warmed_up": args.warmup,
         "seller_state_reset": fresh,
         "cpu_cores": len(os.sched_getaffinity(0)),
