@@ -14,7 +14,7 @@ import signal
 import sys
 
 import orjson
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from agents.kafka.batching import produce_all
 from agents.kafka.clients import producer, reader
@@ -46,7 +46,7 @@ async def run(bootstrap: str, group: str, source: str, sink: str) -> None:
             await produce_all(client, outputs)
             try:
                 await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
-            except CommitFailedError:  # the partitions moved in a rebalance: their new owner goes on from the
+            except (CommitFailedError, IllegalStateError):  # the partitions moved in a rebalance: their new owner goes on from the
                 continue               # last commit, as at-least-once allows (a process joining late does this)
     finally:
         await consumer.stop()

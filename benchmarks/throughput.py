@@ -2,12 +2,15 @@
 
 Pre-loads N listings (the demo's realistic mix, 2% malformed) into
 ``listings.raw`` and then, against the same broker and the same records,
-measures each contender with a fresh consumer group, from the moment all its
+measures each contender with a fresh consumer group (and the CPU per listing
+of its processes and of the broker over the same window), from the moment all its
 processes are in the group (and, for counterscan, answer /readyz) to the last
 output acknowledged (see ``OutputMeter``); the rate from the first output on,
 which includes the rebalance a late-joining process causes, is reported too:
 
 - passthrough: aiokafka getmany, orjson decode, one small record out per input;
+- quix_passthrough: the same work as a Quix Streams 3.x application (librdkafka
+  underneath, its default 5 s checkpoints), see ``benchmarks.quix_passthrough``;
 - naive_faust: a Faust agent doing the same work one event at a time;
 - counterscan: the real workers, one decision or dead-letter record per input.
 
@@ -45,9 +48,11 @@ from benchmarks.common import (
     write_report,
 )
 from pipeline import topics
+from pipeline.settings import Settings
 from pipeline.topics import TopicSpec
 
 PASSTHROUGH_OUT = TopicSpec("bench.passthrough.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
+QUIX_OUT = TopicSpec("bench.quix.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
 NAIVE_OUT = TopicSpec("bench.naive.out", topics.HOT_PARTITIONS, "listing id", "benchmark output")
 COUNTERSCAN_OUT = [topics.DECISIONS.name, topics.DEADLETTER.name]  # exactly one of them per input
 
@@ -59,6 +64,16 @@ def run_passthrough(bootstrap: str, count: int, processes_n: int, scratch: Path,
                PASSTHROUGH_OUT.name]
     with spawned([command] * processes_n, {}, scratch) as procs:
         return measure_processes(bootstrap, [PASSTHROUGH_OUT.name], count, 600, procs,
+                                 group_in(bootstrap, group, processes_n), broker_pid)
+
+
+def run_quix(bootstrap: str, count: int, processes_n: int, scratch: Path,
+             broker_pid: int | None = None) -> dict[str, Any]:
+    group = f"bench-quix-{uuid.uuid4().hex[:6]}"
+    command = [sys.executable, "-m", "benchmarks.quix_passthrough", bootstrap, group, topics.LISTINGS_RAW.name,
+               QUIX_OUT.name]
+    with spawned([command] * processes_n, {}, scratch) as procs:
+        return measure_processes(bootstrap, [QUIX_OUT.name], count, 600, procs,
                                  group_in(bootstrap, group, processes_n), broker_pid)
 
 
@@ -114,12 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     with cluster() as (bootstrap, broker, broker_pid), tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         fresh = own_broker(broker_pid)
-        prepare_topics(bootstrap, PASSTHROUGH_OUT, NAIVE_OUT)
+        prepare_topics(bootstrap, PASSTHROUGH_OUT, QUIX_OUT, NAIVE_OUT)
         preload(bootstrap, topics.LISTINGS_RAW.name, args.listings, args.seed, f"tp{uuid.uuid4().hex[:6]}-")
         if args.warmup:
             warm_up(bootstrap, args.listings, args.workers, scratch)
         print("passthrough ...", file=sys.stderr)
         passthrough = run_passthrough(bootstrap, args.listings, args.workers, scratch, broker_pid)
+        print("quix streams ...", file=sys.stderr)
+        quix = run_quix(bootstrap, args.listings, args.workers, scratch, broker_pid)
         print("naive faust ...", file=sys.stderr)
         naive = run_naive(bootstrap, min(args.naive_listings, args.listings), args.workers, scratch, broker_pid)
         single = None
@@ -138,12 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         "listings": args.listings,
         "worker_processes": args.workers,
         "passthrough_per_s": passthrough["per_s"],
+        "quix_passthrough_per_s": quix["per_s"],
         "naive_faust_per_s": naive["per_s"],
         "naive_faust_listings": naive["records"],
         "counterscan_per_s": scan["per_s"],
         "ratio_vs_passthrough": round(scan["per_s"] / passthrough["per_s"], 3),
+        "ratio_vs_quix_passthrough": round(scan["per_s"] / quix["per_s"], 3),
         "ratio_vs_naive_faust": round(scan["per_s"] / naive["per_s"], 2),
         "broker": broker,
+        "counterscan_producer_compression": Settings.load().producer_compression,  # what its workers inherit
         "broker_warmed_up": args.warmup,
         "seller_state_reset": fresh,
         "cpu_cores": len(os.sched_getaffinity(0)),
@@ -162,15 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     if single:
         report["counterscan_1_worker_per_s"] = single["per_s"]
         report["scale_gain"] = round(scan["per_s"] / single["per_s"], 2)
-    for name, measured in (("passthrough", passthrough), ("naive_faust", naive), ("counterscan", scan),
-                           ("counterscan_1_worker", single), ("counterscan_exactly_once", exactly)):
+    contenders = (("passthrough", passthrough), ("quix_passthrough", quix), ("naive_faust", naive),
+                  ("counterscan_1_worker", single), ("counterscan", scan), ("counterscan_exactly_once", exactly))
+    for name, measured in contenders:
         if measured:  # from the first output on, a late joiner's rebalance included
             report[f"{name}_from_first_output_per_s"] = measured["from_first_output_per_s"]
             for group, micros in measured["cpu_us_per_listing"].items():  # processes, broker
                 report[f"{name}_{group}_cpu_us_per_listing"] = micros
+            report[f"{name}_cpu_us_per_listing"] = round(sum(measured["cpu_us_per_listing"].values()), 1)
     write_report(report, args.json, [
         ("broker", broker), ("listings", args.listings), ("processes per contender", args.workers),
         ("passthrough (listings/s)", f"{passthrough['per_s']:,.0f}"),
+        ("quix streams passthrough (listings/s)", f"{quix['per_s']:,.0f}"),
         ("naive faust (listings/s)", f"{naive['per_s']:,.0f}"),
         *([("counterscan, 1 worker (listings/s)", f"{single['per_s']:,.0f}")] if single else []),
         ("counterscan (listings/s)", f"{scan['per_s']:,.0f}"),
@@ -180,20 +203,20 @@ def main(argv: list[str] | None = None) -> int:
            ("exactly-once CPU / at-least-once CPU (workers and broker)", report["exactly_once_cpu_ratio"])]
           if exactly else []),
         ("ratio vs passthrough", report["ratio_vs_passthrough"]),
+        ("ratio vs quix streams passthrough", report["ratio_vs_quix_passthrough"]),
         ("ratio vs naive faust", report["ratio_vs_naive_faust"]),
         *([("CPU ratio vs passthrough (its CPU per listing / ours)", report["cpu_ratio_vs_passthrough"])]
           if "cpu_ratio_vs_passthrough" in report else []),
         *([("gain of more workers", report["scale_gain"])] if single else []),
-        *[(f"{name} CPU per listing (us)", _cpu_row(measured["cpu_us_per_listing"]))
-          for name, measured in (("passthrough", passthrough), ("naive faust", naive),
-                                 ("counterscan, 1 worker", single), ("counterscan", scan),
-                                 ("counterscan exactly-once", exactly)) if measured],
+        *[(f"{name.replace('_', ' ')} CPU per listing (us)", _cpu_row(measured["cpu_us_per_listing"]))
+          for name, measured in contenders if measured],
     ])
     return 0
 
 
 def _cpu_row(micros: dict[str, float]) -> str:
-    return ", ".join(f"{group} {value}" for group, value in micros.items())
+    """Each group's CPU per listing and their sum: what bounds the rate on cores the broker shares."""
+    return ", ".join(f"{group} {value}" for group, value in micros.items()) + f"; total {sum(micros.values()):.1f}"
 
 
 if __name__ == "__main__":

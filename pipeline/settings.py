@@ -39,6 +39,7 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # the logging module's, as faust spells them
 PROCESSING_GUARANTEES = ("at_least_once", "exactly_once")
+COMPRESSION_CODECS = ("none", "gzip", "snappy", "lz4", "zstd")  # what aiokafka's producer can write (cramjam)
 ROLES = ("scan", "feedback", "notices")
 PORT = {"minimum": 1, "maximum": 65_535}
 _SERVER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+)(?::(\d+))?")  # host, [v6 address], either with :port
@@ -134,6 +135,9 @@ class Settings:
     producer_linger_ms: int = _setting(5, "how long the producer waits to fill a batch", "tuning", minimum=0)
     producer_batch_bytes: int = _setting(524_288, "largest batch the producer sends to one partition", "tuning",
                                          minimum=1)
+    producer_compression: str = _setting(
+        "snappy", f"codec of the hot path's outputs: {_either(COMPRESSION_CODECS)}", "tuning",
+        choices=COMPRESSION_CODECS)
     fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions", "tuning",
                                     minimum=1)
     partition_fetch_bytes: int = _setting(8_388_608, "most bytes one fetch may return from one partition", "tuning",

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from tqdm import tqdm
 
 from agents.kafka.batching import produce_all
-from agents.kafka.clients import client_security, partition_ids, producer
+from agents.kafka.clients import client_security, output_tuning, partition_ids, producer
 from agents.kafka.group_lag import read_group_lags, watched_groups
 from agents.worker.metrics import group_lag_gauges
 from pipeline import topics
@@ -85,8 +85,7 @@ async def replay(bootstrap: str, settings: Settings, since: datetime, progress: 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 max_partition_fetch_bytes=settings.partition_fetch_bytes,
                                 fetch_max_bytes=settings.fetch_max_bytes, **security)
-    client = producer(bootstrap, linger_ms=settings.producer_linger_ms, max_batch_size=settings.producer_batch_bytes,
-                      **security)
+    client = producer(bootstrap, **output_tuning(settings), **security)
     await consumer.start()
     await client.start()
     try:

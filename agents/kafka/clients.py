@@ -93,6 +93,14 @@ def resolve_bootstrap(settings: Settings) -> str:
     return handle.bootstrap_servers
 
 
+def output_tuning(settings: Settings) -> dict[str, object]:
+    """Producer options of the hot path's outputs (scan workers, replay) from the tuning settings:
+    the linger, the batch size and the compression codec (``none`` is aiokafka's ``None``)."""
+    codec = settings.producer_compression
+    return dict(linger_ms=settings.producer_linger_ms, max_batch_size=settings.producer_batch_bytes,
+                compression_type=None if codec == "none" else codec)
+
+
 def producer(bootstrap_servers: str, **overrides: object) -> AIOKafkaProducer:
     """Idempotent, acks from all in-sync replicas: an acknowledged output is a durable output."""
     options: dict[str, object] = dict(

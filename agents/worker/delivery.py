@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from agents.kafka.batching import enqueue
+from agents.kafka.clients import output_tuning
 from agents.kafka.clients import producer as make_producer
 from pipeline.types import OutputRecord
 
@@ -73,8 +74,7 @@ class Delivery:
         self.rewound_to: dict[TopicPartition, int] = {}  # where the last rewind sent each partition
 
     def _new_producer(self) -> AIOKafkaProducer:
-        return make_producer(self.service.bootstrap_servers, linger_ms=self.settings.producer_linger_ms,
-                             max_batch_size=self.settings.producer_batch_bytes, **self.service.security)
+        return make_producer(self.service.bootstrap_servers, **output_tuning(self.settings), **self.service.security)
 
     async def start(self) -> None:
         self.producer = self._new_producer()

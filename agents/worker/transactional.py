@@ -36,6 +36,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from agents.kafka.batching import enqueue
+from agents.kafka.clients import output_tuning
 from agents.kafka.transactions import GroupFencedProducer, stable_committed
 from agents.worker.delivery import RETRY_BACKOFF_S, Batches, Delivery, in_flight
 from pipeline.types import OutputRecord
@@ -63,7 +64,7 @@ class TransactionalDelivery(Delivery):
         producer = GroupFencedProducer(
             bootstrap_servers=self.service.bootstrap_servers, acks="all", enable_idempotence=True,
             transactional_id=self.transactional_id, transaction_timeout_ms=TRANSACTION_TIMEOUT_MS,
-            linger_ms=self.settings.producer_linger_ms, max_batch_size=self.settings.producer_batch_bytes,
+            **output_tuning(self.settings),
             max_request_size=10 * 1024 * 1024, **self.service.security)
         producer.fence_with(self.service.consumer)
         return producer

@@ -48,3 +48,9 @@ def test_every_setting_has_a_section_and_the_scoring_section_holds_no_connection
     scoring = Settings.load(env={}, sasl_username="u", sasl_password="secret", security_protocol="SASL_SSL").scoring
     assert "secret" not in repr(scoring) and not hasattr(scoring, "sasl_password")
     assert scoring.takedown_threshold == Settings().takedown_threshold
+
+
+def test_the_output_codec_is_one_the_producer_can_write():
+    assert Settings.load(env={"COUNTERSCAN_PRODUCER_COMPRESSION": "zstd"}).producer_compression == "zstd"
+    with pytest.raises(ValueError, match="--producer-compression"):
+        Settings.load(env={"COUNTERSCAN_PRODUCER_COMPRESSION": "brotli"})

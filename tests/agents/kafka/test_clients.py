@@ -4,7 +4,7 @@ import ssl
 import pytest
 from aiokafka import errors
 
-from agents.kafka.clients import client_security, faust_credentials
+from agents.kafka.clients import client_security, faust_credentials, output_tuning, producer
 from agents.kafka.probe import refusal
 from pipeline.settings import Settings
 
@@ -58,3 +58,26 @@ def test_a_broker_that_is_not_up_yet_is_worth_waiting_for(error):
 def test_the_refusal_names_authentication_and_the_brokers_reason():
     cause = refusal(errors.SaslAuthenticationFailed("invalid credentials with SASL mechanism SCRAM-SHA-512"))
     assert "authentication" in cause and "invalid credentials" in cause
+
+
+def _batch_bytes(settings: Settings) -> int:
+    """Bytes of one record batch of 200 decision-like records, built by the hot path's producer options."""
+    async def build() -> int:
+        client = producer("127.0.0.1:9", **output_tuning(settings))
+        batch = client.create_batch()
+        for n in range(200):
+            value = b'{"listing_id":"l-%d","route":"clear","score":0.013,"signals":[],"rules_version":"rules-1"}' % n
+            assert batch.append(key=b"l-%d" % n, value=value, timestamp=None) is not None
+        return len(batch._build())  # noqa: SLF001 - the bytes the producer sends, as sending builds them
+    return asyncio.run(build())
+
+
+@pytest.mark.parametrize("codec", ["lz4", "zstd", "snappy", "gzip"])
+def test_every_codec_of_the_settings_compresses_the_hot_paths_batches(codec):
+    plain = _batch_bytes(Settings.load(env={"COUNTERSCAN_PRODUCER_COMPRESSION": "none"}))
+    compressed = _batch_bytes(Settings.load(env={"COUNTERSCAN_PRODUCER_COMPRESSION": codec}))
+    assert compressed < plain / 3, (codec, compressed, plain)
+
+
+def test_no_compression_is_aiokafkas_none():
+    assert output_tuning(Settings.load(env={"COUNTERSCAN_PRODUCER_COMPRESSION": "none"}))["compression_type"] is None
