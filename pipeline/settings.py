@@ -87,6 +87,7 @@ class ScoringSettings:
     model_file: Path | None
     notifier_name: str
     notifier_email: str
+    native: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,9 @@ class Settings:
                                           minimum=1)
     max_record_bytes: int = _setting(
         1_048_576, "raw listings larger than this are dead-lettered unread", "scoring", minimum=1)
+    native: str = _setting(
+        "auto", "compiled intake (decode, check, normalize a batch in native code): auto (when it imports), on "
+        "(demand it) or off (Python only); outputs are identical either way", "scoring", choices=("auto", "on", "off"))
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids", "scoring")
     # chosen with the model, by k-fold held-out figures on the hand-labeled corpus (see `counterscan train`)
     takedown_threshold: float = _setting(0.9, "default score at or above which a listing goes to takedown", "scoring")
