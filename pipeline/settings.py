@@ -126,6 +126,8 @@ class Settings:
         "seller links and input offsets of each batch in one Kafka transaction)", "worker",
         choices=PROCESSING_GUARANTEES)
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
+    native: str = _setting(
+        "auto", "compiled intake, same outputs: auto (if built), on or off", "tuning", choices=("auto", "on", "off"))
     max_inflight_batches: int = _setting(
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning", minimum=1)
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds", "tuning", minimum=0)
@@ -141,9 +143,6 @@ class Settings:
                                           minimum=1)
     max_record_bytes: int = _setting(
         1_048_576, "raw listings larger than this are dead-lettered unread", "scoring", minimum=1)
-    native: str = _setting(
-        "auto", "compiled intake (decode, check, normalize a batch in native code): auto (when it imports), on "
-        "(demand it) or off (Python only); outputs are identical either way", "scoring", choices=("auto", "on", "off"))
     rules_version: str = _setting("rules-1", "version of the decision rules; part of decision ids", "scoring")
     # chosen with the model, by k-fold held-out figures on the hand-labeled corpus (see `counterscan train`)
     takedown_threshold: float = _setting(0.9, "default score at or above which a listing goes to takedown", "scoring")
