@@ -18,11 +18,15 @@ help:
 	@echo "make test   install what is needed and run every test"
 	@echo "make unit | integration   one half of the suite"
 
-$(INSTALLED): pyproject.toml
+NATIVE_SOURCES := native/pyproject.toml native/Cargo.toml $(wildcard native/src/*.rs)
+
+$(INSTALLED): pyproject.toml $(NATIVE_SOURCES)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "counterscan needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,bench,plots]'
+	@command -v cargo >/dev/null || { echo "Rust's cargo is needed to build native/ (https://rustup.rs)"; exit 1; }
+	$(BIN)/pip install -q ./native  # the compiled intake: maturin from PyPI, its crates from crates.io
 	touch $@
 
 install: $(INSTALLED)

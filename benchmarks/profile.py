@@ -45,6 +45,8 @@ from pipeline import topics
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("waiting (select)", ("/selectors.py",)),  # py-spy leaves most idle samples out; the rest are not CPU
     ("decode and validate", ("pipeline/intake/validation.py",)),
+    # the compiled intake's Rust frames are not sampled: they count as the Python frame that called them
+    ("compiled decode, validate and normalize", ("pipeline/intake/native.py",)),
     ("normalize", ("pipeline/intake/normalize.py", "pipeline/intake/currency.py")),
     ("text folding and term search", ("pipeline/text/batch.py", "pipeline/text/fold.py", "pipeline/text/vocabulary.py")),
     ("brands, images, reputation signals", ("pipeline/brands/catalog.py", "pipeline/brands/images.py", "pipeline/sellers/networks/hashindex.py",

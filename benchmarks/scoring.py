@@ -3,13 +3,16 @@
 Listings are generated and decoded before the clock starts (realistic titles,
 descriptions of 3 to 14 sentences), then scored in batches the size the hot
 path uses, on one core. A second figure includes building the decision,
-notice and review records, which the hot path also does.
+notice and review records, which the hot path also does. That one is taken for
+the compiled intake (``native/``) and for the Python one, batch by batch in turn
+in one run, so their ratio is not moved by the machine's load changing.
 
     python -m benchmarks.scoring --json reports/scoring.json
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -18,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import benchmark_parser
+from pipeline.intake.native import use_native
 from pipeline.intake.normalize import normalize
 from pipeline.intake.validation import decode_listing
 from pipeline.scanner import Scanner
@@ -62,10 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     core_s = time.perf_counter() - started
 
     raw = [raw_records(values[j:j + args.batch]) for j in range(0, len(values), args.batch)]
-    started = time.perf_counter()
+    modes = ("on", "off") if use_native("auto") else ("off",)
+    scanners = {mode: Scanner(dataclasses.replace(settings.scoring, native=mode)) for mode in modes}
+    spent = dict.fromkeys(modes, 0.0)
     for batch in raw:
-        scanner.process(batch)
-    full_s = time.perf_counter() - started
+        for mode, each in scanners.items():
+            started = time.perf_counter()
+            each.process(batch)
+            spent[mode] += time.perf_counter() - started
+    full_s = spent[modes[0]]
 
     report = {
         "listings": routed,
@@ -73,10 +82,17 @@ def main(argv: list[str] | None = None) -> int:
         "mean_text_chars": round(float(text_chars), 1),
         "listings_per_s": round(routed / core_s, 1),
         "with_decode_and_records_per_s": round(len(values) / full_s, 1),
+        "native": modes[0] == "on",
+        "native_off_per_s": round(len(values) / spent["off"], 1),
+        "native_on_per_s": round(len(values) / spent["on"], 1) if "on" in spent else None,
+        "native_speedup": round(spent["off"] / spent["on"], 3) if "on" in spent else None,
         "cores": 1,
     }
     print(f"normalize + signals + score + route   {report['listings_per_s']:>10,.0f} listings/s")
     print(f"... plus decode and output records    {report['with_decode_and_records_per_s']:>10,.0f} listings/s")
+    if report["native_speedup"]:
+        print(f"    compiled intake {report['native_on_per_s']:,.0f}/s, Python {report['native_off_per_s']:,.0f}/s: "
+              f"{report['native_speedup']}x")
     print(f"({routed} listings, mean title+description {report['mean_text_chars']} chars, batches of {args.batch})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import orjson
 from pipeline import topics
 from pipeline.brands.catalog import BrandCatalog
 from pipeline.intake.currency import RateTable, load_rate_table
+from pipeline.intake.native import admit_batch, use_native
 from pipeline.intake.normalize import NormalizedListing, normalize
 from pipeline.intake.validation import decode_listing
 from pipeline.records import (
@@ -86,6 +87,7 @@ class Scanner:
         table = load_rate_table(settings.exchange_rates_file)
         self.rates = table.rates
         self.rates_as_of = table.as_of  # None when the configured file gives no date
+        self.native = use_native(settings.native)  # the compiled intake; the Python one for what it declines
 
     def use_rates(self, table: RateTable) -> None:
         """Exchange rates changed at run time; batches from now on convert with them."""
@@ -109,8 +111,10 @@ class Scanner:
         result = BatchResult()
         valid: list[tuple[ConsumedRecord, NormalizedListing]] = []
         started = perf_counter()
-        for record in records:
-            outcome = self._admit(record)
+        admitted = (admit_batch([r.value for r in records], self.settings.max_record_bytes, self.rates)
+                    if self.native else [None] * len(records))
+        for record, listing in zip(records, admitted):
+            outcome = self._admit(record) if listing is None else listing
             if isinstance(outcome, Rejection):
                 self._deadletter(result, record, outcome, stamp)
             else:

@@ -88,6 +88,7 @@ class ScoringSettings:
     model_file: Path | None
     notifier_name: str
     notifier_email: str
+    native: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,8 @@ class Settings:
         "seller links and input offsets of each batch in one Kafka transaction)", "worker",
         choices=PROCESSING_GUARANTEES)
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
+    native: str = _setting(
+        "auto", "compiled intake, same outputs: auto (if built), on or off", "tuning", choices=("auto", "on", "off"))
     max_inflight_batches: int = _setting(
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning", minimum=1)
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds", "tuning", minimum=0)

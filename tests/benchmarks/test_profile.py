@@ -19,6 +19,11 @@ def test_a_sample_belongs_to_its_innermost_named_frame() -> None:
     assert component_of(stack[:2]) == "batch hand-over (agents/worker/scan.py)"
 
 
+def test_the_compiled_intake_is_a_component_of_its_own() -> None:
+    stack = [LOOP, SCAN, "process (/srv/pipeline/scanner.py:103)", "admit_batch (/srv/pipeline/intake/native.py:48)"]
+    assert component_of(stack) == "compiled decode, validate and normalize"
+
+
 def test_library_frames_count_as_the_code_that_called_them() -> None:
     numpy_inside_text = [LOOP, SCAN, "locate (/srv/pipeline/text/batch.py:50)",
                          "searchsorted (/venv/numpy/core/fromnumeric.py:1501)"]

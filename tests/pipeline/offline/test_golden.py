@@ -43,9 +43,11 @@ IGNORED_FIELDS: dict[str, str] = {
 Record = dict[str, Any]
 
 
-def score_golden_input(path: Path = INPUT) -> list[Record]:
-    """Every output of ``counterscan score`` on ``path``, with its topic, key and headers."""
-    scanner = offline_scanner(Settings.load(env={}))  # the defaults: a COUNTERSCAN_* variable must not leak in
+def score_golden_input(path: Path = INPUT, native: str = "auto") -> list[Record]:
+    """Every output of ``counterscan score`` on ``path``, with its topic, key and headers; ``native``
+    chooses the intake (``on``: the compiled one, ``off``: Python's)."""
+    # the defaults: a COUNTERSCAN_* variable must not leak in
+    scanner = offline_scanner(Settings.load(env={}, native=native))
     return [
         {"topic": o.topic, "key": None if o.key is None else o.key.decode(),
          "headers": None if o.headers is None else [[k, v.hex()] for k, v in o.headers],
@@ -96,8 +98,9 @@ def expected() -> list[Record]:
     return load_expected()
 
 
-def test_offline_scoring_matches_the_golden_outputs(expected: list[Record]) -> None:
-    differences = compare_records(expected, score_golden_input())
+@pytest.mark.parametrize("native", ["on", "off"])
+def test_offline_scoring_matches_the_golden_outputs(expected: list[Record], native: str) -> None:
+    differences = compare_records(expected, score_golden_input(native=native))
     shown = "\n".join(differences[:50])
     assert not differences, f"{len(differences)} differences from {EXPECTED.name} (first 50):\n{shown}"
 
