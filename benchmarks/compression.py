@@ -44,10 +44,10 @@ from benchmarks.common import (
     worker_env,
     write_report,
 )
+from benchmarks.throughput import COUNTERSCAN_OUT  # exactly one of them per input: the meter's count
 from pipeline import topics
 from pipeline.settings import COMPRESSION_CODECS
 
-OUTPUTS = [topics.DECISIONS.name, topics.DEADLETTER.name]  # exactly one of them per input: the meter's count
 WRITTEN = [spec.name for spec in (topics.DECISIONS, topics.TAKEDOWN, topics.REVIEW, topics.DEADLETTER,
                                   topics.SELLER_LINKS)]  # every topic the hot path writes
 
@@ -151,7 +151,7 @@ def run_codec(bootstrap: str, count: int, workers: int, scratch: Path, broker_pi
     ready = group_in(bootstrap, env["COUNTERSCAN_SCAN_GROUP_ID"], workers,
                      [f"http://127.0.0.1:{port}/readyz" for port in ports])
     with spawned([worker_command(metrics_port=port) for port in ports], env, scratch) as procs:
-        return measure_processes(bootstrap, OUTPUTS, count, 900, procs, ready, broker_pid)
+        return measure_processes(bootstrap, COUNTERSCAN_OUT, count, 900, procs, ready, broker_pid)
 
 
 def main(argv: list[str] | None = None) -> int:

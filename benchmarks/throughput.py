@@ -59,21 +59,21 @@ COUNTERSCAN_OUT = [topics.DECISIONS.name, topics.DEADLETTER.name]  # exactly one
 
 def run_passthrough(bootstrap: str, count: int, processes_n: int, scratch: Path,
                     broker_pid: int | None = None) -> dict[str, Any]:
-    group = f"bench-passthrough-{uuid.uuid4().hex[:6]}"
-    command = [sys.executable, "-m", "benchmarks.passthrough", bootstrap, group, topics.LISTINGS_RAW.name,
-               PASSTHROUGH_OUT.name]
-    with spawned([command] * processes_n, {}, scratch) as procs:
-        return measure_processes(bootstrap, [PASSTHROUGH_OUT.name], count, 600, procs,
-                                 group_in(bootstrap, group, processes_n), broker_pid)
+    return _run_copier("benchmarks.passthrough", PASSTHROUGH_OUT, bootstrap, count, processes_n, scratch, broker_pid)
 
 
 def run_quix(bootstrap: str, count: int, processes_n: int, scratch: Path,
              broker_pid: int | None = None) -> dict[str, Any]:
-    group = f"bench-quix-{uuid.uuid4().hex[:6]}"
-    command = [sys.executable, "-m", "benchmarks.quix_passthrough", bootstrap, group, topics.LISTINGS_RAW.name,
-               QUIX_OUT.name]
+    return _run_copier("benchmarks.quix_passthrough", QUIX_OUT, bootstrap, count, processes_n, scratch, broker_pid)
+
+
+def _run_copier(module: str, out: TopicSpec, bootstrap: str, count: int, processes_n: int, scratch: Path,
+                broker_pid: int | None) -> dict[str, Any]:
+    """``processes_n`` processes of ``module``, each copying listings.raw to ``out`` in one group."""
+    group = f"bench-{module.rsplit('.', 1)[-1]}-{uuid.uuid4().hex[:6]}"
+    command = [sys.executable, "-m", module, bootstrap, group, topics.LISTINGS_RAW.name, out.name]
     with spawned([command] * processes_n, {}, scratch) as procs:
-        return measure_processes(bootstrap, [QUIX_OUT.name], count, 600, procs,
+        return measure_processes(bootstrap, [out.name], count, 600, procs,
                                  group_in(bootstrap, group, processes_n), broker_pid)
 
 
