@@ -3,7 +3,9 @@
 # Both stages start from one pinned base: python 3.11.15 on Debian slim, by the digest of its
 # multi-platform index (refresh tag and digest together: docker buildx imagetools inspect
 # python:3.11.15-slim).
-# - builder makes the counterscan wheel and a wheel of every dependency;
+# - builder makes the counterscan wheel, a wheel of every dependency, and the compiled intake's
+#   wheel from native/, with cargo and rustc of Debian 13 (the base's release) pinned like the
+#   base and crates from crates.io (without it the workers would fall back to the Python intake);
 # - runtime installs those wheels and nothing else (no sources, tests or benchmarks) and runs
 #   as 10001:10001, numeric so that Kubernetes' runAsNonRoot can check it.
 # The root filesystem may be read-only: whatever the process writes (worker table state, the
@@ -17,7 +19,11 @@ COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY agents ./agents
 COPY schemas ./schemas
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+COPY native ./native
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends cargo=1.85.1+dfsg1-1+deb13u1 rustc=1.85.1+dfsg1-1+deb13u1 \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip wheel --no-cache-dir --wheel-dir /wheels . ./native
 
 FROM python:3.11.15-slim@sha256:90744cff8f32887f075c47d747a173ff333e9e98801667af93c357fa9f5e28ff AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -27,6 +33,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # The wheels are mounted from the builder for this one step, so none of them stays in a layer.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels /wheels/counterscan-*.whl \
+        /wheels/counterscan_native-*.whl \
     && groupadd --system --gid 10001 counterscan \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/counterscan --no-create-home \
         --shell /usr/sbin/nologin counterscan \

@@ -1,10 +1,11 @@
 """A soak: hours of traffic compressed into minutes, with restarts, watching memory, lag and errors.
 
-Offers listings at a steady rate (3000/s by default) to workers that run both
-roles, while the example takedown service turns every takedown notice into an
-enforcement outcome that flows back into seller reputation. Every
-``--restart-every-s`` one worker (the oldest) is stopped with SIGTERM and a new
-one started, as a deploy would. Every five seconds the soak samples each
+Offers listings at a steady rate (3000/s by default) to workers in the shape the
+deployment runs them (deploy/k8s/base): scan workers, and a feedback worker that
+owns the seller reputation table, while the example takedown service turns every
+takedown notice into an enforcement outcome that flows back into seller
+reputation. Every ``--restart-every-s`` one worker (the oldest, of either role)
+is stopped with SIGTERM and a new one of its role started, as a deploy would. Every five seconds the soak samples each
 worker's RSS and the scan group's lag (end offsets minus committed offsets of
 listings.raw).
 
@@ -14,7 +15,7 @@ minutes (MiB per minute) and its growth over that time; the largest lag seen;
 the ERROR lines the workers logged; and ``lost``: listings offered without a
 decision or a dead letter at the end (read read_committed; must be 0).
 
-    python -m benchmarks.soak --minutes 30 --json reports/soak.json [--rate 3000] [--workers 2]
+    python -m benchmarks.soak --minutes 30 --json reports/soak.json [--rate 3000] [--workers 2] [--feedback-workers 1]
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pipeline.settings import Settings
 SAMPLE_EVERY_S = 5.0
 SETTLE_S = 300.0  # a worker's first five minutes: caches and state fill; growth is judged after them
 ERROR = re.compile(r"\] \[(ERROR|CRITICAL)\]")
+PER_ROW_HIDDEN = ("pid", "rss_curve_mb")  # in the JSON only
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "takedown_service.py"
 
 
@@ -62,6 +64,7 @@ class WorkerLife:
     """One worker process from start to stop, with its RSS samples (seconds since its start, MiB)."""
 
     process: LoggedProcess
+    role: str
     started: float
     rss: list[tuple[float, float]] = field(default_factory=list)
     stopped: float | None = None
@@ -72,12 +75,15 @@ class WorkerLife:
         end = self.rss[-1][1] if self.rss else None
         return {
             "pid": self.process.pid,
+            "role": self.role,
             "lived_s": round((self.stopped or time.monotonic()) - self.started, 1),
             "rss_start_mb": round(self.rss[0][1], 1) if self.rss else None,
             "rss_at_5min_mb": round(at_5min, 1) if at_5min else None,
             "rss_end_mb": round(end, 1) if end else None,
             "rss_slope_mb_per_min_after_5min": round(_slope(settled) * 60, 3) if len(settled) >= 3 else None,
             "rss_growth_after_5min": round((end - at_5min) / at_5min, 4) if at_5min and end else None,
+            # every sixth sample (30 s apart): the curve, to tell a level reached from a climb
+            "rss_curve_mb": [[round(t), round(r, 1)] for t, r in self.rss[::6]],
         }
 
 
@@ -153,19 +159,38 @@ async def group_lag(bootstrap: str, group: str) -> int:
         await admin.close()
 
 
-def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, seed: int) -> dict[str, Any]:
+def _feeder(bootstrap: str, count: int, rate: float | None, seed: int, labels: Path, log: Path) -> LoggedProcess:
+    """``counterscan generate`` publishing ``count`` listings (at ``rate`` a second, or as fast as it
+    can) in a process of its own: in this one, the generator would share a core with the outcome
+    reader and fall behind the rate."""
+    pace = ["--rate", str(rate)] if rate else []
+    return LoggedProcess([sys.executable, "-m", "agents.cli", "generate", "--count", str(count), *pace, "--seed",
+                          str(seed), "--labels", str(labels), "--no-progress"], log,
+                         {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap})
+
+
+def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, restart_every_s: float,
+             warmup: int, seed: int) -> dict[str, Any]:
     duration = minutes * 60
     with cluster() as (bootstrap, broker, _pid), tempfile.TemporaryDirectory(prefix="counterscan-soak-") as scratch:
         logs = Path(scratch)
         asyncio.run(create_topics(bootstrap, local_replication(Settings.load())))
-        env = worker_env(bootstrap, "soak", roles="scan,feedback")
+        env = worker_env(bootstrap, "soak")
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
         lives: list[WorkerLife] = []
 
-        def start_worker() -> WorkerLife:
-            life = WorkerLife(LoggedProcess(worker_command(), logs / f"worker-{len(lives)}.log", env), time.monotonic())
+        def start_worker(role: str) -> WorkerLife:
+            process = LoggedProcess(worker_command(), logs / f"worker-{len(lives)}-{role}.log",
+                                    {**env, **Settings.env(roles=role)})
+            life = WorkerLife(process, role, time.monotonic())
             lives.append(life)
             return life
+
+        def sample() -> None:
+            now = time.monotonic()
+            for life in lives:
+                if life.stopped is None and (rss := rss_mb(life.process.pid)) is not None:
+                    life.rss.append((now - life.started, rss))
 
         service = LoggedProcess([sys.executable, str(EXAMPLE), "--bootstrap-servers", bootstrap, "--group",
                                  f"{group}-takedowns"], logs / "takedown-service.log", {})
@@ -173,28 +198,37 @@ def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, 
         stop_reading = threading.Event()
         outcomes = threading.Thread(target=lambda: asyncio.run(_follow_outcomes(bootstrap, ledger, stop_reading)),
                                     daemon=True)
-        largest_lag, restarts = 0, 0
+        largest_lag, restarts, warmup_s = 0, 0, 0.0
         feeder: LoggedProcess | None = None
+        label_files = [logs / "warmup-labels.jsonl", logs / "labels.jsonl"]
         try:
-            for _ in range(workers):
-                start_worker()
+            for role in ["scan"] * workers + ["feedback"] * feedback_workers:
+                start_worker(role)
             asyncio.run(wait_for_group(bootstrap, group, workers, exited=lambda: first_exit([w.process for w in lives])))
             outcomes.start()
+            if warmup:
+                # A marketplace's workers start on seller state built over months. The generator's
+                # sellers come from pools of up to 60000 accounts per kind, so a run from empty topics
+                # would still be meeting most of them during the measurement: its memory would follow
+                # the state filling up, not tell a leak. The warm-up listings (another seed, the same
+                # pools) are published as fast as they go and all decided before the soak begins.
+                feeder = _feeder(bootstrap, warmup, None, seed + 1, label_files[0], logs / "warmup.log")
+                began = time.monotonic()
+                while len(ledger.accounted) < warmup and time.monotonic() - began < 1800:
+                    time.sleep(SAMPLE_EVERY_S)
+                    sample()
+                    if feeder.poll() not in (None, 0):
+                        raise RuntimeError(f"the warm-up generator failed: {feeder.exit_description()}")
+                    print(f"warm-up {len(ledger.accounted)} of {warmup} decided", file=sys.stderr)
+                warmup_s = time.monotonic() - began
             count = int(duration * rate)
-            labels = logs / "labels.jsonl"
-            # the listings are generated and published by a process of their own: in this one, the
-            # generator would share a core with the outcome reader and fall behind the rate
-            feeder = LoggedProcess([sys.executable, "-m", "agents.cli", "generate", "--count", str(count), "--rate",
-                                    str(rate), "--seed", str(seed), "--labels", str(labels), "--no-progress"],
-                                   logs / "generate.log", {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap})
+            feeder = _feeder(bootstrap, count, rate, seed, label_files[1], logs / "generate.log")
             started = time.monotonic()
             next_restart = started + restart_every_s
             while feeder.poll() is None:
                 time.sleep(SAMPLE_EVERY_S)
+                sample()
                 now = time.monotonic()
-                for life in lives:
-                    if life.stopped is None and (rss := rss_mb(life.process.pid)) is not None:
-                        life.rss.append((now - life.started, rss))
                 try:
                     largest_lag = max(largest_lag, asyncio.run(group_lag(bootstrap, group)))
                 except Exception as exc:  # a sample the broker did not answer is skipped
@@ -203,7 +237,7 @@ def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, 
                     oldest = next(life for life in lives if life.stopped is None)
                     terminate(oldest.process.pid, 60.0, oldest.process)
                     oldest.stopped = time.monotonic()
-                    start_worker()
+                    start_worker(oldest.role)
                     restarts += 1
                     next_restart += restart_every_s
                 print(f"{now - started:7.0f}s outcomes {len(ledger.accounted)} largest lag {largest_lag}",
@@ -212,9 +246,10 @@ def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, 
             if feeder.returncode != 0:
                 raise RuntimeError(f"the generator failed: {feeder.exit_description()}")
             deadline = time.monotonic() + 180
-            while len(ledger.accounted) < count and time.monotonic() < deadline:
+            while len(ledger.accounted) < count + warmup and time.monotonic() < deadline:
                 time.sleep(1.0)
-            offered, lost = ledger.missing(labels)
+            offered, lost = ledger.missing(label_files[1])
+            warmed, warmup_lost = ledger.missing(label_files[0]) if warmup else (0, 0)
         finally:
             if feeder is not None:
                 terminate(feeder.pid, 10.0, feeder)
@@ -235,8 +270,10 @@ def run_soak(minutes: float, rate: float, workers: int, restart_every_s: float, 
         growths = [w["rss_growth_after_5min"] for w in per_worker if w["rss_growth_after_5min"] is not None]
         return {
             "minutes": minutes, "rate_asked_per_s": rate, "listings_offered": offered,
-            "offered_per_s": round(offered / offered_s, 1), "workers": workers, "restarts": restarts,
-            "lost": lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
+            "offered_per_s": round(offered / offered_s, 1), "workers": workers,
+            "feedback_workers": feedback_workers, "restarts": restarts,
+            "warmup_listings": warmed, "warmup_s": round(warmup_s, 1),
+            "lost": lost + warmup_lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
             "errors_logged": len(errors), "error_samples": errors[:5], "unexpected_exits": unexpected,
             "max_rss_growth_after_5min": max(growths) if growths else None, "per_worker": per_worker,
             "broker": broker,
@@ -247,13 +284,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, seed=81)
     parser.add_argument("--minutes", type=float, default=30.0, help="how long listings are offered (default 30)")
     parser.add_argument("--rate", type=float, default=3000.0, help="listings offered per second (default 3000)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="scan worker processes (default 2)")
+    parser.add_argument("--feedback-workers", type=int, default=1,
+                        help="feedback worker processes, owning the reputation table (default 1)")
     parser.add_argument("--restart-every-s", type=float, default=300.0,
                         help="restart the oldest worker this often (default 300)")
+    parser.add_argument("--warmup", type=int, default=2_000_000,
+                        help="listings decided before the soak begins, so the seller state is grown (default "
+                             "2000000; 0 starts from empty state)")
     args = parser.parse_args(argv)
-    report = run_soak(args.minutes, args.rate, args.workers, args.restart_every_s, args.seed)
+    report = run_soak(args.minutes, args.rate, args.workers, args.feedback_workers, args.restart_every_s,
+                      args.warmup, args.seed)
     rows = [(key, value) for key, value in report.items() if key not in ("per_worker", "error_samples")]
-    rows += [(f"worker {i} ({w['pid']})", ", ".join(f"{k} {v}" for k, v in w.items() if k != "pid"))
+    rows += [(f"worker {i} ({w['pid']})", ", ".join(f"{k} {v}" for k, v in w.items() if k not in PER_ROW_HIDDEN))
              for i, w in enumerate(report["per_worker"])]
     write_report(report, args.json, rows)
     return 0 if report["lost"] == 0 else 1

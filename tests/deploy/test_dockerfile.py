@@ -56,12 +56,13 @@ def test_both_stages_start_from_one_pinned_python():
 
 def test_builder_makes_wheels_and_runtime_installs_only_those():
     builder, runtime = stages()
-    assert set(builder.copy_sources()) <= {"pyproject.toml", "README.md", "pipeline", "agents", "schemas"}
+    assert set(builder.copy_sources()) <= {"pyproject.toml", "README.md", "pipeline", "agents", "schemas", "native"}
     assert any("--wheel-dir /wheels" in run for run in builder.all("RUN"))
     assert runtime.copy_sources() == [] and runtime.all("ADD") == []  # nothing from the checkout
     (install,) = [run for run in runtime.all("RUN") if "pip install" in run]
     assert "--mount=type=bind,from=builder,source=/wheels" in install
     assert "--no-index --find-links=/wheels /wheels/counterscan-" in install
+    assert "/wheels/counterscan_native-" in install  # the compiled intake, built from native/ by the builder
 
 
 def test_runtime_runs_counterscan_as_a_numeric_user_writing_only_to_its_volume():
@@ -77,7 +78,8 @@ def test_runtime_runs_counterscan_as_a_numeric_user_writing_only_to_its_volume()
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"  # pip compiled the modules at install; nothing is written beside them
 
 
-@pytest.mark.parametrize("kept_out", [".git", ".venv", ".cache", "reports", "tests", "benchmarks", "deploy"])
+@pytest.mark.parametrize("kept_out", [".git", ".venv", ".cache", "reports", "tests", "benchmarks", "deploy",
+                                      "native/target"])
 def test_dockerignore_keeps_the_checkout_state_out_of_the_context(kept_out: str):
     ignored = {line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()}
     assert kept_out in ignored
