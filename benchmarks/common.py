@@ -9,9 +9,10 @@ import itertools
 import json
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -212,6 +213,18 @@ def worker_env(bootstrap: str, name: str, **settings: str) -> dict[str, str]:
     group = f"{name}-{uuid.uuid4().hex[:6]}"
     settings.setdefault("replication_factor", str(local_replication(Settings.load())))  # 3 on a local cluster
     return Settings.env(bootstrap_servers=bootstrap, scan_group_id=group, app_id=f"{group}-app", **settings)
+
+
+@contextlib.contextmanager
+def log_dir(root: Path | None, name: str) -> Iterator[Path]:
+    """Where a run's processes log: ``root/name``, kept, when the user asked for the logs; else a
+    temporary folder, gone with the run."""
+    if root is None:
+        with tempfile.TemporaryDirectory(prefix=f"counterscan-{name}-") as scratch:
+            yield Path(scratch)
+        return
+    (root / name).mkdir(parents=True, exist_ok=True)
+    yield root / name
 
 
 def benchmark_parser(doc: str | None, seed: int) -> argparse.ArgumentParser:

@@ -24,9 +24,9 @@ import asyncio
 import re
 import signal
 import sys
-import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,13 +38,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from agents.kafka.broker import local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
 from agents.processes import LoggedProcess, first_exit, terminate, worker_command
-from benchmarks.common import benchmark_parser, cluster, worker_env, write_report
+from benchmarks.common import benchmark_parser, cluster, log_dir, worker_env, write_report
 from pipeline import topics
 from pipeline.settings import Settings
 
 SAMPLE_EVERY_S = 5.0
 SETTLE_S = 300.0  # a worker's first five minutes: caches and state fill; growth is judged after them
-ERROR = re.compile(r"\] \[(ERROR|CRITICAL)\]")
+ERROR = re.compile(r"\] \[(?:ERROR|CRITICAL)\]")
+DIGITS = re.compile(r"\d+")  # an error's kind: its text with the numbers in it (partitions, times) masked
 PER_ROW_HIDDEN = ("pid", "rss_curve_mb")  # in the JSON only
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "takedown_service.py"
 
@@ -170,10 +171,9 @@ def _feeder(bootstrap: str, count: int, rate: float | None, seed: int, labels: P
 
 
 def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, restart_every_s: float,
-             warmup: int, seed: int) -> dict[str, Any]:
+             warmup: int, seed: int, keep_logs: Path | None = None) -> dict[str, Any]:
     duration = minutes * 60
-    with cluster() as (bootstrap, broker, _pid), tempfile.TemporaryDirectory(prefix="counterscan-soak-") as scratch:
-        logs = Path(scratch)
+    with cluster() as (bootstrap, broker, _pid), log_dir(keep_logs, "soak") as logs:
         asyncio.run(create_topics(bootstrap, local_replication(Settings.load())))
         env = worker_env(bootstrap, "soak")
         group = env["COUNTERSCAN_SCAN_GROUP_ID"]
@@ -264,6 +264,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
             terminate(service.pid, 30.0, service)
         errors = [line for life in lives for line in life.process.log_path.read_text(errors="replace").splitlines()
                   if ERROR.search(line)]
+        kinds = Counter(DIGITS.sub("N", ERROR.split(line, maxsplit=1)[-1].strip())[:160] for line in errors)
         unexpected = [life.process.exit_description() for life in lives
                       if life.process.returncode not in (0, -signal.SIGTERM)]
         per_worker = [life.report() for life in lives]
@@ -274,7 +275,8 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
             "feedback_workers": feedback_workers, "restarts": restarts,
             "warmup_listings": warmed, "warmup_s": round(warmup_s, 1),
             "lost": lost + warmup_lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
-            "errors_logged": len(errors), "error_samples": errors[:5], "unexpected_exits": unexpected,
+            "errors_logged": len(errors), "error_kinds": dict(kinds.most_common(10)),
+            "error_samples": errors[:5], "unexpected_exits": unexpected,
             "max_rss_growth_after_5min": max(growths) if growths else None, "per_worker": per_worker,
             "broker": broker,
         }
@@ -289,12 +291,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="feedback worker processes, owning the reputation table (default 1)")
     parser.add_argument("--restart-every-s", type=float, default=300.0,
                         help="restart the oldest worker this often (default 300)")
+    parser.add_argument("--logs", type=Path, default=None, help="keep the workers' logs here (in a folder soak)")
     parser.add_argument("--warmup", type=int, default=2_000_000,
                         help="listings decided before the soak begins, so the seller state is grown (default "
                              "2000000; 0 starts from empty state)")
     args = parser.parse_args(argv)
     report = run_soak(args.minutes, args.rate, args.workers, args.feedback_workers, args.restart_every_s,
-                      args.warmup, args.seed)
+                      args.warmup, args.seed, args.logs)
     rows = [(key, value) for key, value in report.items() if key not in ("per_worker", "error_samples")]
     rows += [(f"worker {i} ({w['pid']})", ", ".join(f"{k} {v}" for k, v in w.items() if k not in PER_ROW_HIDDEN))
              for i, w in enumerate(report["per_worker"])]

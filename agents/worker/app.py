@@ -13,6 +13,7 @@ from agents.kafka.clients import client_security, faust_credentials, resolve_boo
 from agents.worker.background import BackgroundErrors
 from agents.worker.lag import GroupLagService
 from agents.worker.metrics import Metrics
+from agents.worker.monitor import AssignmentAwareMonitor
 from agents.worker.notices import register_notice_agents
 from agents.worker.observability import ObservabilityServer
 from agents.worker.outcomes import register_outcome_agents
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> faust.App:
         datadir=str(settings.worker_state_dir),
         broker_credentials=faust_credentials(settings),
         autodiscover=False,
+        Monitor=AssignmentAwareMonitor,  # Faust's, without false stalls after every rebalance
     )
     metrics = Metrics()
     metrics.worker.info({"version": __version__, "roles": ",".join(sorted(settings.role_set)),
