@@ -14,8 +14,10 @@ With ``--cluster 3`` every scenario runs on a three-node cluster (replication
 factor 3, ``min.insync.replicas=2``), where the scenarios of
 benchmarks/cluster_faults.py (``leader_kill``, ``broker_hang``,
 ``controller_failover``, ``rolling_restart``, ``isr_shrink``) are possible too.
-``--guarantee exactly_once`` runs the workers with Kafka transactions; outputs are
-always read ``read_committed``, as a downstream service reads them. Every
+``--guarantee exactly_once`` runs the workers with Kafka transactions, and allows
+``transaction_timeout`` (benchmarks/transaction_timeout.py: a worker hung until
+the broker aborts its open transaction); outputs are always read
+``read_committed``, as a downstream service reads them. Every
 scenario also reports ``longest_stall_s``: the longest time within its recovery
 in which no output was added.
 
@@ -55,6 +57,8 @@ from benchmarks.cluster_faults import (
 from benchmarks.common import benchmark_parser, worker_env, write_report
 from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
+from benchmarks.transaction_timeout import SETTINGS as TRANSACTION_TIMEOUT_SETTINGS
+from benchmarks.transaction_timeout import transaction_timeout
 from pipeline.offline.reconciliation import Reconciliation
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import ListingGenerator, Mix
@@ -100,6 +104,7 @@ class Scenario(NamedTuple):
     mix: Mix = Mix()
     settings: dict[str, str] = {}  # worker settings of this scenario, beside the common ones
     cluster: bool = False  # needs a three-node cluster (benchmarks/cluster_faults.py)
+    transactional: bool = False  # needs --guarantee exactly_once (benchmarks/transaction_timeout.py)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -110,6 +115,7 @@ SCENARIOS: dict[str, Scenario] = {
     "broker_restart": Scenario(broker_restart),
     "downstream_stall": Scenario(downstream_stall),
     "rebalance_chaos": Scenario(rebalance_chaos, settings=CHAOS_SETTINGS),
+    "transaction_timeout": Scenario(transaction_timeout, settings=TRANSACTION_TIMEOUT_SETTINGS, transactional=True),
     "leader_kill": Scenario(leader_kill, cluster=True),
     "broker_hang": Scenario(broker_hang, cluster=True),
     "controller_failover": Scenario(controller_failover, cluster=True),
@@ -119,16 +125,24 @@ SCENARIOS: dict[str, Scenario] = {
 GUARANTEES = ("at_least_once", "exactly_once")
 
 
+def runnable(brokers: int, guarantee: str) -> list[str]:
+    """The scenarios that ``brokers`` nodes and the workers' ``guarantee`` allow."""
+    return [name for name, scenario in SCENARIOS.items()
+            if (brokers >= 3 or not scenario.cluster) and (guarantee == "exactly_once" or not scenario.transactional)]
+
+
 def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | None = None, brokers: int = 1,
                  guarantee: str = "at_least_once", cluster: LocalCluster | None = None) -> dict[str, Any]:
     """One scenario on a fresh broker (or a fresh cluster of ``brokers`` nodes), or on ``cluster``,
     which is left running (a test module's); the workers' logs go to ``logs`` if given (kept), else
     to a temporary directory."""
-    fault, mix, settings, needs_cluster = SCENARIOS[name]
+    fault, mix, settings, needs_cluster, transactional = SCENARIOS[name]
     if cluster is not None:
         brokers = len(cluster.nodes)
     if needs_cluster and brokers < 3:
         raise ValueError(f"{name} needs a three-node cluster (brokers=3)")
+    if transactional and guarantee != "exactly_once":
+        raise ValueError(f"{name} needs transactions (guarantee='exactly_once')")
     broker: LocalBroker | LocalCluster = cluster or (LocalBroker(Settings.load()) if brokers == 1 else
                                                      LocalCluster(Settings.load(), brokers))
     handle = broker.handle if cluster is not None else broker.start()
@@ -217,14 +231,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="listings published per second while the fault happens (default 5000)")
     parser.add_argument("--logs", type=Path, default=None, help="keep the workers' logs here, a folder per scenario")
     parser.add_argument("--scenarios", default=None,
-                        help=f"comma-separated, of {', '.join(SCENARIOS)} (default: every one the cluster allows)")
+                        help=f"comma-separated, of {', '.join(SCENARIOS)} "
+                             "(default: every one the cluster and the guarantee allow)")
     parser.add_argument("--cluster", type=int, choices=(1, 3), default=1,
                         help="brokers: 1, or a three-node cluster (replication factor 3, min.insync.replicas=2)")
     parser.add_argument("--guarantee", choices=GUARANTEES, default="at_least_once",
                         help="processing guarantee of the workers (default at_least_once)")
     args = parser.parse_args(argv)
-    names = args.scenarios.split(",") if args.scenarios else \
-        [name for name, scenario in SCENARIOS.items() if args.cluster == 3 or not scenario.cluster]
+    names = args.scenarios.split(",") if args.scenarios else runnable(args.cluster, args.guarantee)
     report: dict[str, Any] = {}
     for name in names:
         print(f"{name} ...", file=sys.stderr)

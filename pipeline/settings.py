@@ -126,6 +126,10 @@ class Settings:
         "at_least_once", "at_least_once (outputs acknowledged, then offsets committed) or exactly_once (outputs, "
         "seller links and input offsets of each batch in one Kafka transaction)", "worker",
         choices=PROCESSING_GUARANTEES)
+    transaction_timeout_ms: int = _setting(
+        10_000, "exactly_once: how long a transaction may stay open before the broker aborts it, in milliseconds; "
+        "a worker that crashed or hung with one open blocks read_committed readers of its partitions this long "
+        "(at most the broker's transaction.max.timeout.ms)", "worker", minimum=1)
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
     native: str = _setting(
         "auto", "compiled intake, same outputs: auto (if built), on or off", "tuning", choices=("auto", "on", "off"))

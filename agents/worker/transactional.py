@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from agents.worker.scan import ListingScanService
 
 log = logging.getLogger(__name__)
-TRANSACTION_TIMEOUT_MS = 10_000  # a crashed worker's open transaction blocks read_committed readers this long
 REFETCHED = "batch dropped"  # what the log says of a batch fetched again after a failed transaction
 VISIBLE_WAIT_S = 5.0  # how long a drain waits for its last commit to be readable by the partitions' next owner
 
@@ -63,7 +62,7 @@ class TransactionalDelivery(Delivery):
     def _new_transactional(self) -> GroupFencedProducer:
         producer = GroupFencedProducer(
             bootstrap_servers=self.service.bootstrap_servers, acks="all", enable_idempotence=True,
-            transactional_id=self.transactional_id, transaction_timeout_ms=TRANSACTION_TIMEOUT_MS,
+            transactional_id=self.transactional_id, transaction_timeout_ms=self.settings.transaction_timeout_ms,
             **output_tuning(self.settings),
             max_request_size=10 * 1024 * 1024, **self.service.security)
         producer.fence_with(self.service.consumer)
@@ -109,8 +108,8 @@ class TransactionalDelivery(Delivery):
             for tp, messages in batches.items():
                 if tp not in self.rewound_to and tp in assigned:
                     consumer.seek(tp, messages[0].offset)
-            log.info("%s: %d records fetched while the failed transaction was open, fetched again from their first "
-                     "offsets", REFETCHED, sum(len(m) for m in batches.values()))
+            log.warning("%s: %d records fetched while the failed transaction was open, fetched again from their "
+                        "first offsets", REFETCHED, sum(len(m) for m in batches.values()))
             if on_refused is not None:
                 on_refused()
             return

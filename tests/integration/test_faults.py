@@ -40,3 +40,14 @@ def test_workers_joining_and_leaving_at_random_moments_lose_nothing_and_crash_no
     assert result["chaos_commit_samples"] >= 20, f"seed {seed}"
     assert result["chaos_commits_past_outputs"] == 0, f"seed {seed}"
     assert sum(result["chaos_events"].values()) >= 5, f"seed {seed}: {result['chaos_events']}"
+
+
+def test_a_transaction_the_broker_aborted_is_scanned_again_and_decided_once():
+    """transaction_timeout: a worker stopped with a transaction open until the coordinator aborts it."""
+    result = run_scenario("transaction_timeout", listings=6000, seed=65, rate=300.0, guarantee="exactly_once")
+    assert result["aborted_hangs"] >= 1, result  # the coordinator aborted a transaction the stopped worker held
+    assert result["hung_worker_exited"] is False, result
+    assert result["outputs_refused_logged"] > 0, result  # the worker found its transaction failed
+    assert result["batches_refetched_logged"] > 0, result  # and dropped the batch it had fetched meanwhile
+    assert result["lost"] == 0 and result["decided"] + result["deadlettered"] == 6000, result
+    assert result["duplicate_decisions"] == 0, result  # read read_committed, as a downstream service reads
