@@ -28,13 +28,11 @@ in which no output was added.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -54,7 +52,7 @@ from benchmarks.cluster_faults import (
     leader_kill,
     rolling_restart,
 )
-from benchmarks.common import benchmark_parser, worker_env, write_report
+from benchmarks.common import benchmark_parser, log_dir, worker_env, write_report
 from benchmarks.stage import Stage
 from benchmarks.stall import downstream_stall
 from benchmarks.transaction_timeout import SETTINGS as TRANSACTION_TIMEOUT_SETTINGS
@@ -156,7 +154,7 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
         run = group.rsplit("-", 1)[-1]  # listing ids of their own, should the cluster hold earlier runs' listings
         items = ListingGenerator(seed, id_prefix=f"{name}-{run}-", mix=mix).take(listings)
         reconciliation = Reconciliation({i.listing_id for i in items})
-        with _log_dir(logs, name) as scratch, \
+        with log_dir(logs, name) as scratch, \
                 spawned([worker_command(), worker_command()], env, Path(scratch)) as workers:
             stage = Stage(broker, bootstrap, group, workers, env, Path(scratch), seed)
             asyncio.run(wait_for_group(bootstrap, group, 2, exited=lambda: first_exit(workers)))
@@ -194,16 +192,6 @@ def run_scenario(name: str, listings: int, seed: int, rate: float, logs: Path | 
     finally:
         if cluster is None:
             broker.stop()
-
-
-@contextlib.contextmanager
-def _log_dir(root: Path | None, name: str) -> Iterator[str]:
-    if root is None:
-        with tempfile.TemporaryDirectory() as scratch:
-            yield scratch
-        return
-    (root / name).mkdir(parents=True, exist_ok=True)
-    yield str(root / name)
 
 
 class _Until(Reconciliation):
