@@ -79,7 +79,9 @@ class Scanner:
         self.catalog = catalog or BrandCatalog.load()
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.networks = networks if networks is not None else SellerNetworks()
-        self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks)
+        # the compiled intake and text folding; Python's for what they decline
+        self.native = use_native(settings.native)
+        self.extractor = SignalExtractor(self.catalog, self.reputation, self.networks, self.native)
         self.model = model or (LogisticModel.load(settings.model_file) if settings.model_file else default_model())
         self.shadow: LogisticModel | None = None  # scores beside the model, decides nothing
         self.labels_per_brand: dict[str, int] = {}  # outcome labels the model was trained on, for review priority
@@ -87,7 +89,6 @@ class Scanner:
         table = load_rate_table(settings.exchange_rates_file)
         self.rates = table.rates
         self.rates_as_of = table.as_of  # None when the configured file gives no date
-        self.native = use_native(settings.native)  # the compiled intake; the Python one for what it declines
 
     def use_rates(self, table: RateTable) -> None:
         """Exchange rates changed at run time; batches from now on convert with them."""
@@ -96,7 +97,7 @@ class Scanner:
     def use_catalog(self, catalog: BrandCatalog) -> None:
         """Brand profiles changed at run time; batches from now on use them."""
         self.catalog = catalog
-        self.extractor = SignalExtractor(catalog, self.reputation, self.networks)
+        self.extractor = SignalExtractor(catalog, self.reputation, self.networks, self.native)
         self.brand_values = brand_values(catalog)
 
     def use_models(self, live: LogisticModel, shadow: LogisticModel | None,

@@ -132,7 +132,8 @@ class Settings:
         "(at most the broker's transaction.max.timeout.ms)", "worker", minimum=1)
     batch_max_records: int = _setting(2000, "most listings the hot path takes per batch", "tuning", minimum=1)
     native: str = _setting(
-        "auto", "compiled intake, same outputs: auto (if built), on or off", "tuning", choices=("auto", "on", "off"))
+        "auto", "compiled intake and text folding, same outputs: auto (if built), on or off", "tuning",
+        choices=("auto", "on", "off"))
     max_inflight_batches: int = _setting(
         3, "scanned batches whose outputs may await acknowledgement while the next is scanned", "tuning", minimum=1)
     batch_timeout_ms: int = _setting(100, "longest wait for a batch to fill, in milliseconds", "tuning", minimum=0)

@@ -1,5 +1,6 @@
 //! Compiled per-listing work of counterscan: a whole batch of raw listing records decoded,
-//! checked against the listing contract and normalized in one call.
+//! checked against the listing contract and normalized in one call; and a batch of listing texts
+//! folded for term search (`fold`).
 //!
 //! Python (`pipeline.intake`) stays the reference. This module only ever answers for records it
 //! can prove the reference would accept and normalize the same way; for every other record
@@ -12,6 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::borrow::Cow;
 
 mod checks;
+mod fold;
 mod listing;
 mod timestamp;
 
@@ -146,5 +148,6 @@ fn category<'py>(py: Python<'py>, path: Option<&str>, title: &str, context: &Con
 #[pymodule]
 fn counterscan_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(admit_listings, module)?)?;
+    module.add_class::<fold::Folder>()?;
     Ok(())
 }

@@ -5,7 +5,8 @@ scan worker's CPU; the compiled module does a whole batch of raw records in one 
 stays the reference: the module answers only for records it can prove Python would accept and
 normalize identically, and ``None`` for the rest, which then take the Python path (so every
 dead-letter reason is still Python's). ``COUNTERSCAN_NATIVE`` chooses: ``auto`` uses the module
-when it imports, ``on`` demands it, ``off`` never uses it.
+when it imports, ``on`` demands it, ``off`` never uses it; the same choice folds the batch's text
+in the module (:mod:`pipeline.text.native`).
 """
 
 from __future__ import annotations

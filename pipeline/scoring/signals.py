@@ -105,8 +105,10 @@ class SignalExtractor:
     per-listing Python would cost more than the scoring math."""
 
     def __init__(self, catalog: BrandCatalog, reputation: ReputationBook | None = None,
-                 networks: SellerNetworks | None = None) -> None:
+                 networks: SellerNetworks | None = None, native: bool = False) -> None:
+        """``native``: fold the batch's text in compiled code, as the scanner's ``native`` setting says."""
         self.catalog = catalog
+        self.native = native
         self.reputation = reputation if reputation is not None else ReputationBook()
         self.networks = networks if networks is not None else SellerNetworks()
         self.conditions = ConditionReader()
@@ -125,7 +127,7 @@ class SignalExtractor:
     def extract(self, listings: Sequence[NormalizedListing]) -> SignalBatch:
         n = len(listings)
         texts = [x.text for x in listings]
-        batch = TextBatch(texts)
+        batch = TextBatch(texts, self.native)
         matches = self.catalog.find_batch(batch, texts)
         image_bits, image_known, image_brand = self._image_matches(listings)
         # the rows that can concern a brand: brands are resolved, and condition and vocabulary (which only

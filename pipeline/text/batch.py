@@ -1,7 +1,8 @@
 """Text of a whole batch folded once and searched for many terms in one pass.
 
 Per-listing string work is what limits a Python scoring loop. Each text is
-folded (a fast path covers plain ASCII), the batch is joined with a NUL
+folded (a fast path covers plain ASCII; with ``native``, the compiled folder of
+:mod:`pipeline.text.native` folds the whole batch), the batch is joined with a NUL
 separator and encoded once, and an Aho-Corasick automaton finds every
 occurrence of every term in one pass over those bytes, in native code. A hit's
 byte offset maps back to its listing with a binary search over the row offsets.
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import ahocorasick_rs
 import numpy as np
 
+from pipeline.text import native as compiled_fold
 from pipeline.text.fold import IRREGULAR_SPACING, SEPARATOR, fold, skeletons_joined
 
 _NUL = 0
@@ -22,10 +24,14 @@ _NUL = 0
 class TextBatch:
     """Folded texts of a batch and their letter skeletons, joined as UTF-8 for batch-wide search."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], native: bool = False) -> None:
+        """``native``: fold in compiled code when it is built (the same bytes; see :mod:`pipeline.text.native`)."""
         self.size = len(texts)
-        self.folded_bytes = fold_joined(texts)
-        self.skeleton_bytes = skeletons_joined(self.folded_bytes)
+        if native and compiled_fold.compiled is not None:
+            self.folded_bytes, self.skeleton_bytes = compiled_fold.fold_batch(texts)
+        else:
+            self.folded_bytes = fold_joined(texts)
+            self.skeleton_bytes = skeletons_joined(self.folded_bytes)
         self._folded_starts = _row_starts(self.folded_bytes)
         self._skeleton_starts = _row_starts(self.skeleton_bytes)
 

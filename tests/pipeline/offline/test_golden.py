@@ -45,7 +45,7 @@ Record = dict[str, Any]
 
 def score_golden_input(path: Path = INPUT, native: str = "auto") -> list[Record]:
     """Every output of ``counterscan score`` on ``path``, with its topic, key and headers; ``native``
-    chooses the intake (``on``: the compiled one, ``off``: Python's)."""
+    chooses the intake and the text folding (``on``: the compiled ones, ``off``: Python's)."""
     # the defaults: a COUNTERSCAN_* variable must not leak in
     scanner = offline_scanner(Settings.load(env={}, native=native))
     return [
