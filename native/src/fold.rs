@@ -46,6 +46,8 @@ pub struct Folder {
     spaces: Vec<char>,
     skeleton: [u8; 256],
     pages: Vec<Option<Box<[u32; PAGE]>>>,
+    learned: usize,     // code points answered and stored (entries and declined ones)
+    max_learned: usize, // past it, a text with a new code point is Python's: memory stays bounded
     entries: Vec<Entry>,
     arena: String,
     folded: Vec<u8>,
@@ -55,9 +57,10 @@ pub struct Folder {
 #[pymethods]
 impl Folder {
     /// `entry_of(code)`: `pipeline.text.native.fold_entry`; `spaces`: every character `str.split`
-    /// splits on; `skeleton`: per byte, the skeleton's byte (255: dropped), from `fold.py`'s tables.
+    /// splits on; `skeleton`: per byte, the skeleton's byte (255: dropped), from `fold.py`'s tables;
+    /// `max_learned`: most code points it keeps answers for (a page of 256 and an entry each at most).
     #[new]
-    fn new(entry_of: PyObject, spaces: &str, skeleton: &[u8]) -> PyResult<Self> {
+    fn new(entry_of: PyObject, spaces: &str, skeleton: &[u8], max_learned: usize) -> PyResult<Self> {
         let Ok(skeleton) = <[u8; 256]>::try_from(skeleton) else {
             return Err(pyo3::exceptions::PyValueError::new_err("skeleton must be 256 bytes"));
         };
@@ -71,8 +74,8 @@ impl Folder {
             }
         }
         let pages = (0..=(char::MAX as usize >> PAGE_BITS)).map(|_| None).collect();
-        Ok(Folder { entry_of, ascii_space, spaces: others, skeleton, pages, entries: Vec::new(), arena: String::new(),
-                   folded: Vec::new(), skeleton_buffer: Vec::new() })
+        Ok(Folder { entry_of, ascii_space, spaces: others, skeleton, pages, learned: 0, max_learned,
+                   entries: Vec::new(), arena: String::new(), folded: Vec::new(), skeleton_buffer: Vec::new() })
     }
 
     /// (the folded texts, their skeletons), each joined by NUL as UTF-8; `fallback(text)` gives the
@@ -183,6 +186,10 @@ impl Folder {
         if known != UNKNOWN {
             return Ok(known);
         }
+        if self.learned >= self.max_learned {
+            return Ok(DECLINED); // not stored: a stream of every code point would grow the pages
+        }
+        self.learned += 1;
         let answer = self.entry_of.call1(py, (c as u32,))?;
         let value = match answer.extract::<Option<(bool, Option<Form>, Form)>>(py)? {
             None => DECLINED,

@@ -118,6 +118,12 @@ def skeleton_table() -> bytes:
     return bytes(next(iter(bytes([b]).translate(table, dropped)), 255) for b in range(256))
 
 
+# Code points the folder keeps answers for: listings in eight languages use a few thousand (Chinese
+# titles most), while a stream of every code point would keep about 30 MB; past the cap a text with a
+# code point not yet learned is folded by Python, so the bound costs speed, never a different result.
+MAX_LEARNED = 8192
+
+
 @functools.cache
 def _folder() -> object:
     """The one folder of this process; what the compiled code assumes of ``fold`` is checked first."""
@@ -126,7 +132,7 @@ def _folder() -> object:
         lower = chr(code).lower()
         assert fold_entry(code) == (False, (lower, lower, 0), (lower, lower, 0)), code
     assert reference.IRREGULAR_SPACING == ("  ", "\n", "\t", "\r", "\x0b", "\x0c") and reference._EURO == "€".encode()
-    return _Folder(fold_entry, SPACES, skeleton_table())
+    return _Folder(fold_entry, SPACES, skeleton_table(), MAX_LEARNED)
 
 
 def _fold_declined(text: str) -> bytes:

@@ -30,16 +30,22 @@ def python_fold(texts: list[str]) -> tuple[bytes, bytes]:
     return folded, skeletons_joined(folded)
 
 
-def declined_by_folder(texts: list[str]) -> list[str]:
-    """The texts the folder hands back to Python (it folds the batch too, as ``fold_batch`` would)."""
+def declined_by_folder(texts: list[str], folder: object | None = None) -> list[str]:
+    """The texts the folder (the process's unless given) hands back to Python; it folds the batch
+    too, as ``fold_batch`` would."""
     declined: list[str] = []
 
     def fallback(text: str) -> bytes:
         declined.append(text)
         return native._fold_declined(text)
 
-    native._folder().fold_joined(texts, fallback)
+    (folder or native._folder()).fold_joined(texts, fallback)
     return declined
+
+
+def uncapped_folder() -> object:
+    """A folder that learns every code point it meets: the process's stops at ``MAX_LEARNED``."""
+    return native._Folder(native.fold_entry, native.SPACES, native.skeleton_table(), sys.maxsize)
 
 
 def test_the_folder_is_built_and_chosen_by_the_native_setting():
@@ -67,13 +73,14 @@ def test_every_code_point_the_folder_accepts_folds_as_python_does():
     accepted = [code for code in range(sys.maxunicode + 1)
                 if not 0xD800 <= code < 0xE000 and native.fold_entry(code) is not None]
     assert len(accepted) > 140_000  # every assigned character of Unicode 14 but marks, jamo and their kin
+    folder = uncapped_folder()
     for start in range(0, len(accepted), 4000):
         texts = [context.format(c=chr(code)) for code in accepted[start:start + 4000] for context in CONTEXTS]
-        native_folded, python_folded = native.fold_batch(texts), python_fold(texts)
+        native_folded, python_folded = folder.fold_joined(texts, native._fold_declined), python_fold(texts)
         if native_folded != python_folded:  # name the first text that differs
             for text in texts:
-                assert native.fold_batch([text]) == python_fold([text]), ascii(text)
-        assert not declined_by_folder(texts)
+                assert folder.fold_joined([text], native._fold_declined) == python_fold([text]), ascii(text)
+        assert not declined_by_folder(texts, folder)
 
 
 def test_what_the_folder_declines_python_folds():
@@ -143,3 +150,12 @@ def test_the_folder_learns_each_code_point_once():
     native.fold_batch(["ключ ключ"])
     assert folder.known() == after >= before
     assert unicodedata.unidata_version  # what the entries were computed with, whatever it is
+
+
+def test_past_its_cap_the_folder_learns_nothing_more_and_python_folds_the_rest():
+    folder = native._Folder(native.fold_entry, native.SPACES, native.skeleton_table(), 3)
+    texts = ["ключ", "Ѕиреr ΑΒΓ", "中文标题 包", "déjà vu"]  # far more than three distinct code points
+    assert folder.fold_joined(texts, native._fold_declined) == python_fold(texts)
+    assert folder.known() == 3
+    assert folder.fold_joined(texts, native._fold_declined) == python_fold(texts)
+    assert folder.known() == 3
