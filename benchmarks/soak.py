@@ -221,6 +221,10 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                         raise RuntimeError(f"the warm-up generator failed: {feeder.exit_description()}")
                     print(f"warm-up {len(ledger.accounted)} of {warmup} decided", file=sys.stderr)
                 warmup_s = time.monotonic() - began
+                if len(ledger.accounted) < warmup:  # the soak would measure state still filling; the
+                    # feeder, still publishing, is stopped on the way out like every other process
+                    raise RuntimeError(f"the warm-up was not decided in {warmup_s:.0f} s: "
+                                       f"{len(ledger.accounted)} of {warmup} listings")
             count = int(duration * rate)
             feeder = _feeder(bootstrap, count, rate, seed, label_files[1], logs / "generate.log")
             started = time.monotonic()
