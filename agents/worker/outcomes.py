@@ -25,6 +25,7 @@ import orjson
 from pipeline import topics
 from pipeline.records import deadletter_record
 from pipeline.sellers.feedback import apply_seller_outcome
+from pipeline.sellers.finding import StrikeTimes
 from pipeline.sellers.outcomes import parse_outcome
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.state import SellerState
@@ -93,6 +94,8 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
                 continue
             await by_seller.send(key=record.seller_id.encode(), value=event.value)
 
+    strike_times = StrikeTimes()  # the linked accounts' strike times, kept from one outcome to the next
+
     @app.agent(by_seller, name="seller-reputation")
     async def apply(stream: faust.StreamT) -> None:
         await sellers_known()
@@ -100,8 +103,10 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
             record = parse_outcome(event.value)
             if isinstance(record, Rejection):  # validated upstream; a foreign producer is not trusted
                 continue
-            applied = apply_seller_outcome(table.get(event.key), record, sellers.strikes or {}, sellers.networks,
-                                         utc_now(), policy, settings.rules_version)
+            strikes = sellers.strikes or {}
+            strike_times.forget_missing(strikes)
+            applied = apply_seller_outcome(table.get(event.key), record, strikes, sellers.networks,
+                                         utc_now(), policy, settings.rules_version, strike_times)
             if applied.value is None:  # delivered twice: counted already
                 continue
             if applied.recommendation is not None:

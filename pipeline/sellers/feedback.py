@@ -19,16 +19,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from pipeline.sellers.finding import StrikeTimes, finding_id
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome
-from pipeline.sellers.recommendations import recommend
+from pipeline.sellers.recommendations import NETWORK_LIMIT, recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import RECENT_IDS, Outcome, SellerReputation
 from pipeline.timestamps import parse_timestamp
 
 STRIKES = "strikes"
 RECOMMENDED = "recommendation_id"
-NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 
 
 class Applied(NamedTuple):
@@ -60,23 +60,32 @@ def strike_outcomes(seller_id: str, strikes: Iterable[Mapping[str, Any]]) -> tup
 
 def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecord,
                         linked_strikes: Mapping[str, Sequence[OutcomeRecord]], networks: SellerNetworks, now: datetime,
-                        policy: RepeatInfringerPolicy, rules_version: str) -> Applied:
+                        policy: RepeatInfringerPolicy, rules_version: str,
+                        strike_times: StrikeTimes | None = None) -> Applied:
     """Apply ``record`` to its seller's ``current`` record and judge the seller and its network.
 
     ``linked_strikes`` holds the strikes of other sellers (from their reputation records),
     ``networks`` says who is linked. ``now``
-    is the judging time; an outcome decided later than it (clock skew) counts as of its own time."""
+    is the judging time; an outcome decided later than it (clock skew) counts as of its own time.
+    With ``strike_times`` (kept by the caller from one outcome to the next), whether the finding
+    is new is judged on strike times (:mod:`pipeline.sellers.finding`), and the recommendation is
+    built only when it is: the same answer, without reading a large network's strikes as records."""
     before = SellerReputation.from_dict(current) if current else None
     updated = apply_outcome(before, record)
     if updated is before:  # a redelivered outcome
         return Applied(None, None)
     value = {**(current or {}), **updated.to_dict()}
     value[STRIKES] = with_outcome((current or {}).get(STRIKES, ()), record)
-    members = [m for m, _ in networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT) if m != record.seller_id]
-    outcomes = [*strike_outcomes(record.seller_id, value[STRIKES]),
-                *(r for member in members for r in linked_strikes.get(member, ()))]
+    own = strike_outcomes(record.seller_id, value[STRIKES])
     moment = max(now, parse_timestamp(record.decided_at))
-    found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version)
+    if strike_times is not None:
+        known = finding_id(record.seller_id, own, networks.member_ids(record.seller_id), linked_strikes,
+                           strike_times, moment, policy, rules_version)
+        if known is None or known == value.get(RECOMMENDED):
+            return Applied(value, None)
+    network = networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT)
+    outcomes = [*own, *(r for member, _ in network if member != record.seller_id for r in linked_strikes.get(member, ()))]
+    found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version, network)
     if found is None or found["recommendation_id"] == value.get(RECOMMENDED):
         return Applied(value, None)
     value[RECOMMENDED] = found["recommendation_id"]

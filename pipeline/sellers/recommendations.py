@@ -10,6 +10,7 @@ outcomes behind them, and the linked accounts.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 from pipeline.records import stable_id
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
-from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, strikes_from_outcomes
-from pipeline.timestamps import format_timestamp, parse_timestamp
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, Verdict, assess, timed_strikes
+from pipeline.timestamps import format_timestamp
 
 SCHEMA_VERSION = 1
 MAX_LINKED = 50
+NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 MAX_EVIDENCE = 100
 
 
@@ -30,21 +32,25 @@ def recommendation_id(seller_id: str, scope: str, since: datetime, rules_version
 
 
 def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: SellerNetworks, now: datetime,
-              policy: RepeatInfringerPolicy, rules_version: str) -> dict[str, Any] | None:
+              policy: RepeatInfringerPolicy, rules_version: str,
+              members: Sequence[tuple[str, int]] | None = None) -> dict[str, Any] | None:
     """A ``suspects.sellers`` record for a seller, or None when neither the seller nor its network
     is a repeat infringer at ``now``. ``outcomes`` are the enforcement outcomes of the seller and
-    of the accounts linked to it (others are ignored)."""
-    linked = networks.members_with_takedowns(seller_id, limit=10_000) or [(seller_id, 0)]
+    of the accounts linked to it (others are ignored). ``members`` is the network's
+    ``members_with_takedowns(seller_id, NETWORK_LIMIT)`` when the caller has it already."""
+    if members is None:
+        members = networks.members_with_takedowns(seller_id, limit=NETWORK_LIMIT)
+    linked = members or [(seller_id, 0)]
     accounts = {member for member, _ in linked}
-    strikes = [r for r in strikes_from_outcomes(outcomes) if r.seller_id in accounts]
-    own = assess((r.decided_at for r in strikes if r.seller_id == seller_id), now, policy)
-    network = assess((r.decided_at for r in strikes), now, policy)
+    strikes = [(t, r) for t, r in timed_strikes(outcomes) if r.seller_id in accounts]
+    own = assess((t for t, r in strikes if r.seller_id == seller_id), now, policy)
+    network = assess((t for t, _ in strikes), now, policy)
     if not (own.repeat_infringer or network.repeat_infringer):
         return None
     scope = "seller" if own.repeat_infringer else "network"
     deciding = own if own.repeat_infringer else network
-    in_window = [r for r in strikes if now - parse_timestamp(r.decided_at) <= policy.window
-                 and parse_timestamp(r.decided_at) <= now]
+    times = [t for t, _ in strikes]  # in order: now - t <= window and t <= now is one slice
+    in_window = [r for _, r in strikes[bisect_left(times, now - policy.window):bisect_right(times, now)]]
     others = [(member, count) for member, count in linked if member != seller_id]
     return {
         "schema_version": SCHEMA_VERSION,

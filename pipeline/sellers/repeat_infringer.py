@@ -17,9 +17,11 @@ takedown) or from the compact confirmation times a
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline.sellers.outcomes import OutcomeRecord
@@ -56,30 +58,46 @@ class Verdict(NamedTuple):
 def strikes_from_outcomes(outcomes: Iterable[OutcomeRecord]) -> list[OutcomeRecord]:
     """Confirmed takedowns not undone by a later reinstatement of the same listing; a redelivered
     outcome (same outcome id) counts once."""
+    return [record for _, record in timed_strikes(outcomes)]
+
+
+def timed_strikes(outcomes: Iterable[OutcomeRecord]) -> list[tuple[datetime, OutcomeRecord]]:
+    """:func:`strikes_from_outcomes` with each strike's time, read once: a network's judgement
+    reads thousands of strikes for every outcome."""
     seen: set[str] = set()
-    confirmed: dict[tuple[str, str], list[OutcomeRecord]] = {}
-    for record in sorted(outcomes, key=lambda r: parse_timestamp(r.decided_at)):
+    confirmed: dict[tuple[str, str], list[tuple[datetime, OutcomeRecord]]] = {}
+    for timed in sorted(((read_time(r.decided_at), r) for r in outcomes), key=_moment):
+        record = timed[1]
         if record.outcome_id is not None:
             if record.outcome_id in seen:
                 continue
             seen.add(record.outcome_id)
         key = (record.seller_id, record.listing_id)
         if record.outcome is Outcome.CONFIRMED:
-            confirmed.setdefault(key, []).append(record)
+            confirmed.setdefault(key, []).append(timed)
         elif record.outcome is Outcome.REINSTATED and confirmed.get(key):
             confirmed[key].pop()
-    return sorted((r for records in confirmed.values() for r in records), key=lambda r: parse_timestamp(r.decided_at))
+    return sorted((timed for records in confirmed.values() for timed in records), key=_moment)
+
+
+def _moment(timed: tuple[datetime, OutcomeRecord]) -> datetime:
+    return timed[0]
 
 
 def assess(strike_times: Iterable[datetime | str], now: datetime, policy: RepeatInfringerPolicy) -> Verdict:
     """The policy applied to strike times (of one seller, or of every account of a network)."""
-    times = sorted(t if isinstance(t, datetime) else parse_timestamp(t) for t in strike_times)
-    times = [t for t in times if t <= now]
+    times = sorted(t if isinstance(t, datetime) else read_time(t) for t in strike_times)
+    del times[bisect_right(times, now):]
     since = None
-    need = policy.strikes
+    need, window = policy.strikes, policy.window
     for i in range(need - 1, len(times)):
-        if times[i] - times[i - need + 1] <= policy.window:
+        if times[i] - times[i - need + 1] <= window:
             since = times[i]
             break
-    recent = tuple(t for t in times if now - t <= policy.window)
+    recent = tuple(times[bisect_left(times, now - window):])  # now - t <= window, to the microsecond
     return Verdict(len(recent) >= need, len(recent), since, recent)
+
+
+# A network's judgement reads every linked account's strikes for each outcome, the same few
+# thousand timestamps over and over: parsed once each (datetimes are immutable, so shared safely).
+read_time = lru_cache(maxsize=1 << 16)(parse_timestamp)

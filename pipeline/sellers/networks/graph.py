@@ -314,9 +314,16 @@ class SellerNetworks:
         if node == MISSING:
             return []
         forest = self._forest
-        nodes = forest.member_nodes(forest.find(node))
-        ranked = sorted(nodes, key=forest.rank)[:limit]
-        return [(forest.seller_id(m), int(forest.confirmed[m])) for m in ranked]
+        return forest.ranked(forest.member_nodes(forest.find(node)))[:limit]
+
+    def member_ids(self, seller_id: str) -> list[str]:
+        """Every account of the seller's network (itself included), in no particular order: for
+        judging the network as a whole, where :meth:`members_with_takedowns`' ranking is not needed."""
+        node = self._seller_index.get(key_of(seller_id))
+        if node == MISSING:
+            return []
+        forest = self._forest
+        return forest.seller_ids(np.asarray(forest.member_nodes(forest.find(node)), dtype=np.int64))
 
     def same_network(self, a: str, b: str) -> bool:
         na, nb = self._seller_index.get(key_of(a)), self._seller_index.get(key_of(b))

@@ -180,11 +180,23 @@ class SellerForest:
         return -int(self.confirmed[node]), self.seller_id(node)
 
     def member_nodes(self, root: int) -> list[int]:
-        members, node = [root], int(self.next[root])
+        members, node, following = [root], self.next.item(root), self.next.item
         while node != root:
             members.append(node)
-            node = int(self.next[node])
+            node = following(node)
         return members
+
+    def ranked(self, nodes: list[int]) -> list[tuple[str, int]]:
+        """Each node's seller id and confirmed takedowns, in :meth:`rank` order: the columns read
+        in one pass each, so ranking a network of thousands costs a sort, not a lookup per node."""
+        at = np.asarray(nodes, dtype=np.int64)
+        ids = self.seller_ids(at)
+        return [(seller, -negated) for negated, seller in sorted(zip((-self.confirmed[at]).tolist(), ids))]
+
+    def seller_ids(self, nodes: np.ndarray) -> list[str]:
+        starts = np.where(nodes > 0, self.id_end[nodes - 1], 0).tolist()
+        pool = self.pool
+        return [pool[start:end].decode() for start, end in zip(starts, self.id_end[nodes].tolist())]
 
     def seller_id(self, node: int) -> str:
         start = int(self.id_end[node - 1]) if node else 0

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import jsonschema
 import orjson
@@ -94,3 +94,23 @@ def test_no_recommendation_below_the_policy_and_seller_scope_when_the_account_al
     record = recommend("loner", own, SellerNetworks(), NOW, POLICY, "rules-1")
     assert record["scope"] == "seller" and record["network"]["accounts"] == 1
     assert len(record["reasons"]) == 1
+
+
+def test_the_window_holds_its_edges_to_the_microsecond_and_ignores_strikes_after_now():
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    policy = RepeatInfringerPolicy(strikes=2, window_days=10)
+    edge = now - policy.window
+    times = [edge - timedelta(microseconds=1), edge, now, now + timedelta(microseconds=1)]
+    verdict = assess(reversed(times), now, policy)
+    assert verdict.strike_times == (edge, now) and verdict.strikes == 2 and verdict.repeat_infringer
+    assert verdict.since == edge  # the first pair within the window: one microsecond apart from the one before
+    assert not assess([edge - timedelta(microseconds=1), now], now, policy).repeat_infringer
+
+
+def test_a_network_ranks_its_accounts_by_takedowns_then_by_id_whatever_order_they_joined():
+    networks = SellerNetworks()
+    for seller, confirmed in [("b", 2), ("a", 2), ("ä", 5), ("c", 0), ("aa", 2)]:
+        networks.link(seller, ["shared"])
+        networks.record_confirmed(seller, confirmed)
+    assert networks.members_with_takedowns("c", 10) == [("ä", 5), ("a", 2), ("aa", 2), ("b", 2), ("c", 0)]
+    assert networks.members_with_takedowns("a", 2) == [("ä", 5), ("a", 2)]
