@@ -6,12 +6,14 @@ owns the seller reputation table, while the example takedown service turns every
 takedown notice into an enforcement outcome that flows back into seller
 reputation. Every ``--restart-every-s`` one worker (the oldest, of either role)
 is stopped with SIGTERM and a new one of its role started, as a deploy would. Every five seconds the soak samples each
-worker's RSS and the scan group's lag (end offsets minus committed offsets of
-listings.raw).
+worker's RSS, the scan group's lag (end offsets minus committed offsets of
+listings.raw) and the feedback group's lag on the outcomes (enforcement.outcomes
+and the re-keyed outcomes-by-seller).
 
 It reports, per worker process, its RSS when it started scanning, five minutes
 into its life, and at its end, the slope of its RSS after its first five
-minutes (MiB per minute) and its growth over that time; the largest lag seen;
+minutes (MiB per minute) and its growth over that time; the largest lags seen
+and the outcomes still waiting for the feedback worker when the offering ended;
 the ERROR lines the workers logged; and ``lost``: listings offered without a
 decision or a dead letter at the end (read read_committed; must be 0).
 
@@ -32,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from agents.kafka.broker import local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
+from agents.kafka.group_lag import read_group_lags
 from agents.processes import LoggedProcess, first_exit, terminate, worker_command
 from benchmarks.common import benchmark_parser, cluster, log_dir, worker_env, write_report
 from pipeline import topics
@@ -145,16 +148,17 @@ async def _follow_outcomes(bootstrap: str, ledger: Ledger, stop: threading.Event
         await consumer.stop()
 
 
-async def group_lag(bootstrap: str, group: str) -> int:
-    partitions = [TopicPartition(topics.LISTINGS_RAW.name, p) for p in range(topics.LISTINGS_RAW.partitions)]
+async def group_lags(bootstrap: str, groups: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Each group's lag over its topics, from its committed offsets (what a restart resumes from)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await admin.start()
     await consumer.start()
     try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await consumer.end_offsets(partitions)
-        return sum(max(0, end - max(0, committed[tp].offset if tp in committed else 0)) for tp, end in ends.items())
+        lags = dict.fromkeys(groups, 0)
+        for row in await read_group_lags(admin, consumer, groups):
+            lags[row.group] += row.lag
+        return lags
     finally:
         await consumer.stop()
         await admin.close()
@@ -198,7 +202,12 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
         stop_reading = threading.Event()
         outcomes = threading.Thread(target=lambda: asyncio.run(_follow_outcomes(bootstrap, ledger, stop_reading)),
                                     daemon=True)
-        largest_lag, restarts, warmup_s = 0, 0, 0.0
+        # The scan group on listings.raw; the feedback agents' group (Faust's) on the outcomes: the
+        # reputation a scan reads is only as fresh as the outcomes the feedback worker has applied.
+        watched = {group: (topics.LISTINGS_RAW.name,),
+                   env["COUNTERSCAN_APP_ID"]: (topics.OUTCOMES.name, topics.OUTCOMES_BY_SELLER.name)}
+        largest_lag = largest_outcome_lag = outcome_lag = restarts = 0
+        warmup_s = 0.0
         feeder: LoggedProcess | None = None
         label_files = [logs / "warmup-labels.jsonl", logs / "labels.jsonl"]
         try:
@@ -234,7 +243,10 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                 sample()
                 now = time.monotonic()
                 try:
-                    largest_lag = max(largest_lag, asyncio.run(group_lag(bootstrap, group)))
+                    lags = asyncio.run(group_lags(bootstrap, watched))
+                    largest_lag = max(largest_lag, lags[group])
+                    outcome_lag = lags[env["COUNTERSCAN_APP_ID"]]
+                    largest_outcome_lag = max(largest_outcome_lag, outcome_lag)
                 except Exception as exc:  # a sample the broker did not answer is skipped
                     print(f"lag sample skipped: {exc!r}", file=sys.stderr)
                 if now >= next_restart:
@@ -244,7 +256,8 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                     start_worker(oldest.role)
                     restarts += 1
                     next_restart += restart_every_s
-                print(f"{now - started:7.0f}s outcomes {len(ledger.accounted)} largest lag {largest_lag}",
+                print(f"{now - started:7.0f}s decided {len(ledger.accounted)} largest lag {largest_lag} "
+                      f"outcomes behind {outcome_lag}",
                       file=sys.stderr)
             offered_s = time.monotonic() - started
             if feeder.returncode != 0:
@@ -279,6 +292,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
             "feedback_workers": feedback_workers, "restarts": restarts,
             "warmup_listings": warmed, "warmup_s": round(warmup_s, 1),
             "lost": lost + warmup_lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
+            "largest_outcome_lag": largest_outcome_lag, "outcome_lag_at_end": outcome_lag,
             "errors_logged": len(errors), "error_kinds": dict(kinds.most_common(10)),
             "error_samples": errors[:5], "unexpected_exits": unexpected,
             "max_rss_growth_after_5min": max(growths) if growths else None, "per_worker": per_worker,
