@@ -14,7 +14,7 @@ finding is new judged on strike times, the reference asked only when it is),
 one after the other on the same outcomes. Both must publish the same number of
 recommendations.
 
-    python -m benchmarks.repeat_infringer --json reports/repeat_infringer.json [--sizes 1,100,2100] [--outcomes 300]
+    python -m benchmarks.repeat_infringer --json reports/repeat_infringer.json [--sizes 1,100,2100] [--outcomes 1000]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, seed=23)
     parser.add_argument("--sizes", default="1,100,2100", help="network sizes, comma-separated (default 1,100,2100)")
     parser.add_argument("--strikes", type=int, default=2, help="recent strikes of every account (default 2)")
-    parser.add_argument("--outcomes", type=int, default=300, help="outcomes applied per network (default 300)")
+    parser.add_argument("--outcomes", type=int, default=1000, help="outcomes applied per network (default 1000)")
     args = parser.parse_args(argv)
     runs = [time_network(int(size), args.strikes, args.outcomes, args.seed, fast)
             for size in args.sizes.split(",") for fast in (False, True)]

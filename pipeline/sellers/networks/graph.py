@@ -12,9 +12,8 @@ Built for a million sellers and several million points in every worker's
 memory: nothing per entry is a Python object. Ids become 64-bit hashes in
 :class:`pipeline.sellers.networks.hashindex.HashIndex` maps; per-point state is
 numpy columns here, and per-seller state (union-find parents, sizes, takedown
-counts, ids, each root's aggregates) is the
-:class:`pipeline.sellers.networks.unionfind.SellerForest`. This module reads and
-writes them: which links join which sellers, and what a batch of listings reaches.
+counts, ids, each root's aggregates) is the :class:`pipeline.sellers.networks.unionfind.SellerForest`.
+This module reads and writes them: which links join which sellers, and what a batch of listings reaches.
 
 Components do not depend on the order links arrive in, nor do the aggregates
 (sums and the worst members with a total order). One exception is deliberate:
@@ -45,6 +44,7 @@ from pipeline.sellers.networks.types import (
 from pipeline.sellers.networks.unionfind import GROWTH, NO_SELLER, SellerForest, resized
 
 IMAGE_SALT = 0x9E37_79B9_7F4A_7C15  # image points and contact points never share a key
+MEMBER_IDS_KEPT = 4096  # networks whose member ids are kept (the ones outcomes arrive for)
 _CONTACT, _IMAGE = PointKind.CONTACT.label, PointKind.IMAGE.label
 
 
@@ -73,6 +73,7 @@ class SellerNetworks:
         self._point_kind = np.empty(0, dtype=np.uint8)
         self._point_sellers = np.empty(0, dtype=np.uint8)  # sellers it linked, up to the cap
         self._version = 0  # changes whenever a seller or point is added: prepared batches go stale
+        self._member_ids: dict[int, tuple[int, tuple[str, ...]]] = {}  # root: (its size, its members' ids)
 
     # --- size ------------------------------------------------------------------------
 
@@ -316,14 +317,20 @@ class SellerNetworks:
         forest = self._forest
         return forest.ranked(forest.member_nodes(forest.find(node)))[:limit]
 
-    def member_ids(self, seller_id: str) -> list[str]:
-        """Every account of the seller's network (itself included), in no particular order: for
-        judging the network as a whole, where :meth:`members_with_takedowns`' ranking is not needed."""
+    def member_ids(self, seller_id: str) -> tuple[str, ...]:
+        """Every account of the seller's network (itself included), unranked; kept per network until
+        it grows (members only join, by a union that grows the root or makes it a member)."""
         node = self._seller_index.get(key_of(seller_id))
         if node == MISSING:
-            return []
-        forest = self._forest
-        return forest.seller_ids(np.asarray(forest.member_nodes(forest.find(node)), dtype=np.int64))
+            return ()
+        forest, kept = self._forest, self._member_ids
+        root = forest.find(node)
+        if (known := kept.get(root)) is None or known[0] != forest.size[root]:
+            if len(kept) >= MEMBER_IDS_KEPT:
+                kept.clear()
+            nodes = np.asarray(forest.member_nodes(root), dtype=np.int64)
+            known = kept[root] = (int(forest.size[root]), tuple(forest.seller_ids(nodes)))
+        return known[1]
 
     def same_network(self, a: str, b: str) -> bool:
         na, nb = self._seller_index.get(key_of(a)), self._seller_index.get(key_of(b))

@@ -96,3 +96,17 @@ def test_times_are_read_again_only_when_an_accounts_strikes_change():
     assert times.of("s", (*first, replace(first[0], outcome_id="o2"))) is not kept
     times.forget_missing({})  # few enough to keep
     assert times.of("s", (*first,)) is not kept  # an equal tuple that is not the one held is read again
+
+
+def test_a_networks_member_ids_are_kept_until_it_grows():
+    networks = SellerNetworks()
+    networks.link("a", ["p"])
+    networks.link("b", ["p"])
+    first = networks.member_ids("a")
+    assert sorted(first) == ["a", "b"] and networks.member_ids("b") is first
+    networks.link("c", ["p"])
+    assert sorted(networks.member_ids("a")) == ["a", "b", "c"]
+    networks.link("d", ["q"])
+    networks.link("c", ["q"])  # two networks join: the smaller one's root becomes a member
+    assert sorted(networks.member_ids("d")) == sorted(networks.member_ids("a")) == ["a", "b", "c", "d"]
+    assert networks.member_ids("nobody") == ()
