@@ -83,14 +83,14 @@ def finding_id(seller_id: str, own: Sequence[OutcomeRecord], members: Sequence[s
     if len(frozenset().union(*(part.ids for part in parts))) != sum(part.with_id for part in parts):
         return UNSURE
     now_us, window_us = (now - EPOCH) // MICROSECOND, policy.window // MICROSECOND
-    seller = _verdict(own_times.micros, now_us, window_us, policy.strikes)
-    if seller is not None:
-        return recommendation_id(seller_id, "seller", _moment(seller), rules_version)
-    network = _verdict(np.concatenate([part.micros for part in parts]) if len(parts) > 1 else NO_TIMES,
-                       now_us, window_us, policy.strikes)
-    if network is None:
+    seller_met = _verdict(own_times.micros, now_us, window_us, policy.strikes)
+    if seller_met is not None:
+        return recommendation_id(seller_id, "seller", _moment(seller_met), rules_version)
+    network_met = _verdict(np.concatenate([part.micros for part in parts]) if len(parts) > 1 else NO_TIMES,
+                           now_us, window_us, policy.strikes)
+    if network_met is None:
         return None
-    return recommendation_id(seller_id, "network", _moment(network), rules_version)
+    return recommendation_id(seller_id, "network", _moment(network_met), rules_version)
 
 
 def _verdict(micros: np.ndarray, now_us: int, window_us: int, need: int) -> int | None:
