@@ -9,28 +9,31 @@ they are one network of about 2100 accounts with thousands of strikes, and
 nearly every outcome is one of theirs. This times one seller alone and networks
 of growing size, each account holding ``--strikes`` recent strikes spread over
 the policy's window, as the feedback worker holds them after a warm-up: through
-the reference judgement alone, and as the worker applies them (whether the
-finding is new judged on strike times, the reference asked only when it is),
-one after the other on the same outcomes. Both must publish the same number of
-recommendations.
+the reference judgement alone, and as the worker applies them (the finding
+judged, and built when new, on the network's column of strike times:
+:mod:`pipeline.sellers.finding`), one after the other on the same outcomes.
+Both must publish the same recommendations.
 
     python -m benchmarks.repeat_infringer --json reports/repeat_infringer.json [--sizes 1,100,2100] [--outcomes 1000]
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import orjson
+
 from benchmarks.common import benchmark_parser, write_report
 from pipeline.sellers.feedback import apply_seller_outcome, strike_outcomes
-from pipeline.sellers.finding import StrikeTimes
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import Outcome
+from pipeline.sellers.strike_index import StrikeTimes
 from pipeline.timestamps import format_timestamp
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -70,6 +73,7 @@ def time_network(size: int, strikes: int, outcomes: int, seed: int, by_strike_ti
     times = StrikeTimes() if by_strike_times else None
     sellers = sorted(records) or ["ring-00000"]
     published = 0
+    digest = hashlib.sha256()  # of every recommendation, so the two paths' outputs can be compared
     began = time.perf_counter()
     # Outcomes fall on a ring's accounts as unevenly as on the generator's (its busiest account
     # had 1171 of the ring's 3945 takedowns in a soak): the n-th account weighs 1/n.
@@ -81,11 +85,13 @@ def time_network(size: int, strikes: int, outcomes: int, seed: int, by_strike_ti
         if applied.value is not None:  # as the worker's table and its follower of sellers.reputation see it
             records[seller] = applied.value
             followed[seller] = strike_outcomes(seller, applied.value["strikes"])
-        published += applied.recommendation is not None
+        if applied.recommendation is not None:
+            published += 1
+            digest.update(orjson.dumps(applied.recommendation, option=orjson.OPT_SORT_KEYS))
     elapsed = time.perf_counter() - began
     return {"judged_by": "strike times" if by_strike_times else "reference", "network_size": size, "strikes_per_account": strikes, "outcomes": outcomes,
             "outcomes_per_s": round(outcomes / elapsed, 1), "us_per_outcome": round(elapsed / outcomes * 1e6, 1),
-            "recommendations": published}
+            "recommendations": published, "recommendations_sha256": digest.hexdigest()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [(f"network of {run['network_size']}, {run['judged_by']}",
              f"{run['outcomes_per_s']}/s, {run['us_per_outcome']} us per outcome, {run['recommendations']} recommendations")
             for run in runs]
-    write_report({"strikes_per_account": args.strikes, "runs": runs}, args.json, rows)
-    return 0
+    same = all(reference["recommendations_sha256"] == fast["recommendations_sha256"]
+               for reference, fast in zip(runs[::2], runs[1::2]))
+    rows.append(("same recommendations", str(same)))
+    write_report({"strikes_per_account": args.strikes, "runs": runs, "same_recommendations": same}, args.json, rows)
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -25,10 +25,10 @@ import orjson
 from pipeline import topics
 from pipeline.records import deadletter_record
 from pipeline.sellers.feedback import apply_seller_outcome
-from pipeline.sellers.finding import StrikeTimes
 from pipeline.sellers.outcomes import parse_outcome
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.state import SellerState
+from pipeline.sellers.strike_index import StrikeTimes
 from pipeline.settings import Settings
 from pipeline.timestamps import format_timestamp, utc_now
 from pipeline.types import Rejection

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from pipeline.sellers.finding import StrikeTimes, finding_id
+from pipeline.sellers.finding import judge
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome
 from pipeline.sellers.recommendations import NETWORK_LIMIT, recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import RECENT_IDS, Outcome, SellerReputation
+from pipeline.sellers.strike_index import StrikeTimes
 from pipeline.timestamps import parse_timestamp
 
 STRIKES = "strikes"
@@ -67,9 +68,10 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     ``linked_strikes`` holds the strikes of other sellers (from their reputation records),
     ``networks`` says who is linked. ``now``
     is the judging time; an outcome decided later than it (clock skew) counts as of its own time.
-    With ``strike_times`` (kept by the caller from one outcome to the next), whether the finding
-    is new is judged on strike times (:mod:`pipeline.sellers.finding`), and the recommendation is
-    built only when it is: the same answer, without reading a large network's strikes as records."""
+    With ``strike_times`` (kept by the caller from one outcome to the next), the finding is judged,
+    and built when it is new, on strike times (:mod:`pipeline.sellers.finding`): the same answer,
+    without reading a large network's strikes as records; the reference decides where that
+    judgement is unsure."""
     before = SellerReputation.from_dict(current) if current else None
     updated = apply_outcome(before, record)
     if updated is before:  # a redelivered outcome
@@ -79,10 +81,13 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     own = strike_outcomes(record.seller_id, value[STRIKES])
     moment = max(now, parse_timestamp(record.decided_at))
     if strike_times is not None:
-        known = finding_id(record.seller_id, own, networks.member_ids(record.seller_id), linked_strikes,
-                           strike_times, moment, policy, rules_version)
-        if known is None or known == value.get(RECOMMENDED):
+        judged = judge(record.seller_id, own, networks, linked_strikes, strike_times, moment, policy, rules_version,
+                       value.get(RECOMMENDED))
+        if judged is None:
             return Applied(value, None)
+        if isinstance(judged, dict):
+            value[RECOMMENDED] = judged["recommendation_id"]
+            return Applied(value, judged)
     network = networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT)
     outcomes = [*own, *(r for member, _ in network if member != record.seller_id for r in linked_strikes.get(member, ()))]
     found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version, network)

@@ -1,109 +1,92 @@
-"""Whether an outcome makes a new repeat-infringer finding, judged on strike times as integers.
+"""A repeat-infringer finding judged and built on strike times as integers.
 
 :func:`pipeline.sellers.recommendations.recommend` is the reference: it builds
-the whole recommendation from every strike of the seller's network. The
-feedback worker asks it after every outcome, but nearly always the answer is
-"nothing new": no finding, or the finding already published. A counterfeit ring
-of two thousand accounts holds thousands of strikes, and reading them all as
-records for each outcome held one feedback worker to a few dozen outcomes a
-second. What decides "new" is only the finding's id (the seller, the scope and
-the moment the policy was first met), and that needs only strike times. Each
-account's times are kept as integer microseconds while its strikes are
-unchanged, so the judgement is a concatenation, a sort and two searches.
+the whole recommendation from every strike of the seller's network, read as
+records. The feedback worker judges after every outcome, and a counterfeit ring
+of two thousand accounts holds thousands of strikes: reading them all for each
+outcome held one feedback worker to a few dozen outcomes a second. Nearly
+always the answer is "nothing new" (no finding, or the one published already),
+and what decides that is only the finding's id: the seller, the scope and the
+moment the policy was first met, which need only strike times. So
+:func:`judge` works on the network's sorted column of strike times
+(:mod:`pipeline.sellers.strike_index`) and, when the finding is new, builds the
+record from the same times, with the strikes within the window sorted as the
+reference sorts them (by time, ties in the reference's order: the seller's own
+strikes, then its accounts by rank).
 
-It answers only where it is sure to agree with the reference: strike ids all
-different (the reference counts a repeated outcome id once), every time in UTC
-(the id names the moment as its text), and a network within the reference's
-account limit. Anything else is :data:`UNSURE`, and the caller asks the reference.
+It answers only where it is sure to agree with the reference
+(:class:`pipeline.sellers.strike_index.AccountTimes` says when); anything else
+is :data:`UNSURE`, and the caller asks the reference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 
 import numpy as np
 
+from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
-from pipeline.sellers.recommendations import NETWORK_LIMIT, recommendation_id
-from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy, read_time
+from pipeline.sellers.recommendations import (
+    MAX_LINKED,
+    NETWORK_LIMIT,
+    Standing,
+    recommendation_id,
+    recommendation_record,
+)
+from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
+from pipeline.sellers.strike_index import AccountTimes, StrikeTimes, from_micros, to_micros
 
-__all__ = ["UNSURE", "StrikeTimes", "finding_id"]
+__all__ = ["UNSURE", "judge"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-MICROSECOND = timedelta(microseconds=1)
 UNSURE: Final = "unsure"
-NO_TIMES = np.empty(0, dtype=np.int64)
 
 
-class _Times:
-    __slots__ = ("strikes", "micros", "ids", "with_id", "utc")
-
-    def __init__(self, strikes: Sequence[OutcomeRecord]) -> None:
-        moments = [read_time(r.decided_at) for r in strikes]
-        self.strikes = strikes  # held, so the identity test below cannot meet a recycled id
-        self.micros = np.fromiter(((m - EPOCH) // MICROSECOND for m in moments), np.int64, len(moments))
-        self.ids = frozenset(r.outcome_id for r in strikes if r.outcome_id is not None)
-        self.with_id = sum(r.outcome_id is not None for r in strikes)
-        self.utc = all(m.utcoffset() == timedelta(0) for m in moments)
-
-
-class StrikeTimes:
-    """Each account's strike times, read once per version of its strikes (the tuple a
-    :class:`pipeline.sellers.state.SellerState` holds, replaced whenever the account's record is)."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, _Times] = {}
-
-    def of(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> _Times:
-        known = self._known.get(seller_id)
-        if known is None or known.strikes is not strikes:
-            known = self._known[seller_id] = _Times(strikes)
-        return known
-
-    def forget_missing(self, current: Mapping[str, object]) -> None:
-        """Drop accounts no longer holding strikes, once they are as many as those that do."""
-        if len(self._known) > 2 * len(current) + 1024:
-            self._known = {seller: times for seller, times in self._known.items() if seller in current}
-
-
-def finding_id(seller_id: str, own: Sequence[OutcomeRecord], members: Sequence[str],
-               linked_strikes: Mapping[str, Sequence[OutcomeRecord]], times: StrikeTimes, now: datetime,
-               policy: RepeatInfringerPolicy, rules_version: str) -> str | None:
-    """The ``recommendation_id`` :func:`recommend` would give the seller at ``now`` (None for no
-    finding), or :data:`UNSURE`. ``own`` are the seller's strikes, ``members`` its network
-    (itself included, or empty when it has none)."""
+def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks,
+          linked_strikes: Mapping[str, Sequence[OutcomeRecord]], times: StrikeTimes, now: datetime,
+          policy: RepeatInfringerPolicy, rules_version: str, published: str | None) -> dict[str, Any] | str | None:
+    """The recommendation :func:`recommend` would give the seller at ``now`` when its id is not
+    ``published``; None when there is no finding or it is the one published; or :data:`UNSURE`.
+    ``own`` are the seller's strikes (its record's newest), ``linked_strikes`` every account's
+    strikes as followed."""
+    members = networks.member_ids(seller_id)
     if len(members) > NETWORK_LIMIT:
         return UNSURE
-    own_times = _Times(own)
-    parts = [own_times, *(times.of(m, linked_strikes[m]) for m in members if m != seller_id and m in linked_strikes)]
-    if not all(part.utc for part in parts):
+    mine = AccountTimes(seller_id, own)
+    index = times.network(members, linked_strikes) if len(members) > 1 else None
+    column = index.with_own(seller_id, mine) if index is not None else mine.sorted if mine.sure else None
+    if column is None:
         return UNSURE
-    if len(frozenset().union(*(part.ids for part in parts))) != sum(part.with_id for part in parts):
-        return UNSURE
-    now_us, window_us = (now - EPOCH) // MICROSECOND, policy.window // MICROSECOND
-    seller_met = _verdict(own_times.micros, now_us, window_us, policy.strikes)
-    if seller_met is not None:
-        return recommendation_id(seller_id, "seller", _moment(seller_met), rules_version)
-    network_met = _verdict(np.concatenate([part.micros for part in parts]) if len(parts) > 1 else NO_TIMES,
-                           now_us, window_us, policy.strikes)
-    if network_met is None:
+    now_us, window_us = to_micros(now), to_micros(policy.window)
+    seller = _standing(mine.sorted, now_us, window_us, policy.strikes)
+    network = _standing(column, now_us, window_us, policy.strikes) if index is not None else seller
+    if not (seller.repeat_infringer or network.repeat_infringer):
         return None
-    return recommendation_id(seller_id, "network", _moment(network_met), rules_version)
+    scope, deciding = ("seller", seller) if seller.repeat_infringer else ("network", network)
+    if recommendation_id(seller_id, scope, deciding.since or now, rules_version) == published:
+        return None
+    ids, order, takedowns = networks.ranked_positions(seller_id)
+    if index is not None and index.members is not ids:
+        return UNSURE  # the network changed since its column was read (not while one outcome is judged)
+    leading = [(ids[at], count) for at, count in zip(order[:MAX_LINKED + 1].tolist(),
+                                                    takedowns[:MAX_LINKED + 1].tolist())]
+    parts = [mine, *(index.parts_in(order.tolist(), seller_id) if index is not None else ())]
+    micros = np.concatenate([part.micros for part in parts])
+    order = np.argsort(micros, kind="stable")  # ties keep the reference's order
+    ordered = micros[order]
+    within = order[np.searchsorted(ordered, now_us - window_us, side="left"):np.searchsorted(ordered, now_us,
+                                                                                              side="right")]
+    records = [record for part in parts for record in part.strikes]
+    return recommendation_record(seller_id, seller, network, max(len(ids), 1), leading or [(seller_id, 0)],
+                                 [records[at] for at in within.tolist()], now, policy, rules_version)
 
 
-def _verdict(micros: np.ndarray, now_us: int, window_us: int, need: int) -> int | None:
-    """When the policy was first met (as :func:`pipeline.sellers.repeat_infringer.assess` finds it),
-    if the strikes make a repeat infringer at ``now_us``; else None."""
-    times = np.sort(micros)
-    times = times[:np.searchsorted(times, now_us, side="right")]
+def _standing(column: np.ndarray, now_us: int, window_us: int, need: int) -> Standing:
+    """:func:`pipeline.sellers.repeat_infringer.assess` on a sorted column of strike times."""
+    times = column[:np.searchsorted(column, now_us, side="right")]
     recent = times.size - int(np.searchsorted(times, now_us - window_us, side="left"))
-    if recent < need:
-        return None
-    met = np.flatnonzero(times[need - 1:] - times[:times.size - need + 1] <= window_us)
-    return int(times[need - 1 + met[0]])  # some window holds ``need`` strikes: the recent ones do
-
-
-def _moment(micros: int) -> datetime:
-    return EPOCH + timedelta(microseconds=micros)
+    met = np.flatnonzero(times[need - 1:] - times[:max(times.size - need + 1, 0)] <= window_us)
+    since = from_micros(int(times[need - 1 + met[0]])) if met.size else None
+    return Standing(recent >= need, recent, since)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.records import stable_id
 from pipeline.sellers.networks.graph import SellerNetworks
@@ -25,6 +25,17 @@ SCHEMA_VERSION = 1
 MAX_LINKED = 50
 NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 MAX_EVIDENCE = 100
+
+
+class Standing(NamedTuple):
+    """What a recommendation says of one judgement (a :class:`Verdict` begins with these fields)."""
+
+    repeat_infringer: bool
+    strikes: int
+    since: datetime | None
+
+
+Judged = Standing | Verdict
 
 
 def recommendation_id(seller_id: str, scope: str, since: datetime, rules_version: str) -> str:
@@ -47,11 +58,21 @@ def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: Selle
     network = assess((t for t, _ in strikes), now, policy)
     if not (own.repeat_infringer or network.repeat_infringer):
         return None
-    scope = "seller" if own.repeat_infringer else "network"
-    deciding = own if own.repeat_infringer else network
     times = [t for t, _ in strikes]  # in order: now - t <= window and t <= now is one slice
     in_window = [r for _, r in strikes[bisect_left(times, now - policy.window):bisect_right(times, now)]]
-    others = [(member, count) for member, count in linked if member != seller_id]
+    return recommendation_record(seller_id, own, network, len(linked), linked[:MAX_LINKED + 1], in_window, now,
+                                 policy, rules_version)
+
+
+def recommendation_record(seller_id: str, own: Judged, network: Judged, accounts: int,
+                          leading: Sequence[tuple[str, int]], in_window: Sequence[OutcomeRecord], now: datetime,
+                          policy: RepeatInfringerPolicy, rules_version: str) -> dict[str, Any]:
+    """The record, from the two judgements, the network's size in accounts (1 for a seller
+    without one), its first ``MAX_LINKED + 1`` accounts ranked with their takedowns (the seller
+    alone when it has none), and the strikes within the window, oldest first."""
+    scope = "seller" if own.repeat_infringer else "network"
+    deciding = own if own.repeat_infringer else network
+    others = [(member, count) for member, count in leading if member != seller_id][:MAX_LINKED]
     return {
         "schema_version": SCHEMA_VERSION,
         "recommendation_id": recommendation_id(seller_id, scope, deciding.since or now, rules_version),
@@ -60,25 +81,25 @@ def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: Selle
         "scope": scope,
         "policy": {"strikes": policy.strikes, "window_days": policy.window_days},
         "seller": _verdict(own),
-        "network": {**_verdict(network), "accounts": len(linked),
-                    "linked_sellers": [{"seller_id": m, "confirmed_takedowns": c} for m, c in others[:MAX_LINKED]]},
+        "network": {**_verdict(network), "accounts": accounts,
+                    "linked_sellers": [{"seller_id": m, "confirmed_takedowns": c} for m, c in others]},
         "evidence": {
             "listings": sorted({r.listing_id for r in in_window})[:MAX_EVIDENCE],
             "outcomes": [{"outcome_id": r.outcome_id, "listing_id": r.listing_id, "seller_id": r.seller_id,
                           "outcome": r.outcome.value, "decided_at": r.decided_at} for r in in_window[-MAX_EVIDENCE:]],
         },
-        "reasons": _reasons(seller_id, own, network, len(linked), others, policy),
+        "reasons": _reasons(seller_id, own, network, accounts, others, policy),
         "rules_version": rules_version,
         "issued_at": format_timestamp(now),
     }
 
 
-def _verdict(verdict: Verdict) -> dict[str, Any]:
+def _verdict(verdict: Judged) -> dict[str, Any]:
     return {"repeat_infringer": verdict.repeat_infringer, "strikes": verdict.strikes,
             "since": None if verdict.since is None else format_timestamp(verdict.since)}
 
 
-def _reasons(seller_id: str, own: Verdict, network: Verdict, accounts: int, others: Sequence[tuple[str, int]],
+def _reasons(seller_id: str, own: Judged, network: Judged, accounts: int, others: Sequence[tuple[str, int]],
              policy: RepeatInfringerPolicy) -> list[str]:
     window = f"within {policy.window_days} days"
     reasons = [f"seller {seller_id} has {own.strikes} confirmed counterfeit takedowns {window} "

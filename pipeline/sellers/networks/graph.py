@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from pipeline.sellers.networks.hashindex import MISSING, HashIndex, key_of, keys_of
+from pipeline.sellers.networks.members import MemberCache, Members
 from pipeline.sellers.networks.types import (
     Link,
     NetworkLookup,
@@ -44,7 +45,6 @@ from pipeline.sellers.networks.types import (
 from pipeline.sellers.networks.unionfind import GROWTH, NO_SELLER, SellerForest, resized
 
 IMAGE_SALT = 0x9E37_79B9_7F4A_7C15  # image points and contact points never share a key
-MEMBER_IDS_KEPT = 4096  # networks whose member ids are kept (the ones outcomes arrive for)
 _CONTACT, _IMAGE = PointKind.CONTACT.label, PointKind.IMAGE.label
 
 
@@ -73,7 +73,7 @@ class SellerNetworks:
         self._point_kind = np.empty(0, dtype=np.uint8)
         self._point_sellers = np.empty(0, dtype=np.uint8)  # sellers it linked, up to the cap
         self._version = 0  # changes whenever a seller or point is added: prepared batches go stale
-        self._member_ids: dict[int, tuple[int, tuple[str, ...]]] = {}  # root: (its size, its members' ids)
+        self._members = MemberCache()
 
     # --- size ------------------------------------------------------------------------
 
@@ -311,26 +311,25 @@ class SellerNetworks:
 
     def members_with_takedowns(self, seller_id: str, limit: int = 100) -> list[tuple[str, int]]:
         """:meth:`members` with each account's confirmed takedowns."""
-        node = self._seller_index.get(key_of(seller_id))
-        if node == MISSING:
-            return []
-        forest = self._forest
-        return forest.ranked(forest.member_nodes(forest.find(node)))[:limit]
+        members = self._members_of(seller_id)
+        return [] if members is None else members.ranked(self._forest.confirmed, limit)
+
+    def ranked_positions(self, seller_id: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+        """:meth:`member_ids`, the positions in it in :meth:`members` order, and their takedowns."""
+        members = self._members_of(seller_id)
+        if members is None:
+            return (), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return (members.ids, *members.order(self._forest.confirmed))
 
     def member_ids(self, seller_id: str) -> tuple[str, ...]:
-        """Every account of the seller's network (itself included), unranked; kept per network until
-        it grows (members only join, by a union that grows the root or makes it a member)."""
+        """Every account of the seller's network (itself included), unranked: the same tuple
+        while the network keeps its size (:mod:`pipeline.sellers.networks.members`)."""
+        members = self._members_of(seller_id)
+        return () if members is None else members.ids
+
+    def _members_of(self, seller_id: str) -> Members | None:
         node = self._seller_index.get(key_of(seller_id))
-        if node == MISSING:
-            return ()
-        forest, kept = self._forest, self._member_ids
-        root = forest.find(node)
-        if (known := kept.get(root)) is None or known[0] != forest.size[root]:
-            if len(kept) >= MEMBER_IDS_KEPT:
-                kept.clear()
-            nodes = np.asarray(forest.member_nodes(root), dtype=np.int64)
-            known = kept[root] = (int(forest.size[root]), tuple(forest.seller_ids(nodes)))
-        return known[1]
+        return None if node == MISSING else self._members.of(self._forest, self._forest.find(node))
 
     def same_network(self, a: str, b: str) -> bool:
         na, nb = self._seller_index.get(key_of(a)), self._seller_index.get(key_of(b))

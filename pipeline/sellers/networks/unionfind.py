@@ -186,13 +186,6 @@ class SellerForest:
             node = following(node)
         return members
 
-    def ranked(self, nodes: list[int]) -> list[tuple[str, int]]:
-        """Each node's seller id and confirmed takedowns, in :meth:`rank` order: the columns read
-        in one pass each, so ranking a network of thousands costs a sort, not a lookup per node."""
-        at = np.asarray(nodes, dtype=np.int64)
-        ids = self.seller_ids(at)
-        return [(seller, -negated) for negated, seller in sorted(zip((-self.confirmed[at]).tolist(), ids))]
-
     def seller_ids(self, nodes: np.ndarray) -> list[str]:
         starts = np.where(nodes > 0, self.id_end[nodes - 1], 0).tolist()
         pool = self.pool

@@ -10,20 +10,23 @@ import orjson
 import pytest
 
 from pipeline.sellers.feedback import apply_seller_outcome, strike_outcomes
-from pipeline.sellers.finding import UNSURE, StrikeTimes, finding_id
+from pipeline.sellers.finding import UNSURE, judge
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.recommendations import recommend
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import Outcome
+from pipeline.sellers.strike_index import StrikeTimes
 from pipeline.timestamps import format_timestamp
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)
 
 
-def replay(seed: int, size: int, outcomes: int, strike_times: StrikeTimes | None) -> list[bytes]:
-    """Every output of a run of outcomes over one network that grows while they arrive."""
+def replay(seed: int, size: int, outcomes: int, strike_times: StrikeTimes | None, ties: bool = False) -> list[bytes]:
+    """Every output of a run of outcomes over one network that grows while they arrive. With
+    ``ties``, outcomes fall on whole days (many strikes share a moment) and some confirm a
+    listing struck already."""
     rng = random.Random(seed)
     networks = SellerNetworks()
     sellers = [f"s{n}" for n in range(size)]
@@ -34,9 +37,12 @@ def replay(seed: int, size: int, outcomes: int, strike_times: StrikeTimes | None
     for n in range(outcomes):
         seller = rng.choice(sellers)
         kind = rng.choice([Outcome.CONFIRMED] * 4 + [Outcome.REINSTATED, Outcome.REJECTED])
-        listing = f"{seller}-L{rng.randrange(n + 1)}" if kind is Outcome.REINSTATED else f"{seller}-L{n}"
+        again = kind is Outcome.REINSTATED or (ties and rng.random() < 0.05)
+        listing = f"{seller}-L{rng.randrange(n + 1)}" if again else f"{seller}-L{n}"
         when = NOW - timedelta(days=rng.uniform(-2, 400) if rng.random() < 0.4 else rng.uniform(0, 3),
                                microseconds=rng.randrange(10))
+        if ties:
+            when = NOW - timedelta(days=rng.randrange(-1, 200))
         if rng.random() < 0.05:  # an offset other than UTC: the id names the moment as written
             when = when.astimezone(timezone(timedelta(hours=2)))
         draw = rng.random()
@@ -60,6 +66,13 @@ def test_every_output_equals_the_reference_judgements(seed: int):
     assert sum(b'"recommendation_id"' in out and not out.endswith(b",null]") for out in reference) > 5  # findings made
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_outputs_equal_the_reference_when_strikes_share_moments(seed: int):
+    reference = replay(seed, 60, 300, None, ties=True)
+    assert replay(seed, 60, 300, StrikeTimes(), ties=True) == reference
+    assert sum(not out.endswith(b",null]") for out in reference) > 5
+
+
 def ring(size: int, day: str = "2026-11-20T00:00:00Z") -> tuple[SellerNetworks, dict[str, tuple[OutcomeRecord, ...]]]:
     networks = SellerNetworks()
     sellers = [f"r{n}" for n in range(size)]
@@ -68,24 +81,27 @@ def ring(size: int, day: str = "2026-11-20T00:00:00Z") -> tuple[SellerNetworks, 
     return networks, strikes
 
 
-def test_a_network_finding_names_the_moment_the_reference_names():
-    networks, strikes = ring(4)
+def test_a_network_finding_is_the_reference_record():
+    networks, strikes = ring(4)  # every strike at the same second: the evidence's order is the reference's tie order
     own = strikes["r0"]
     found = recommend("r0", [r for rs in strikes.values() for r in rs], networks, NOW, POLICY, "r1")
     assert found is not None and found["scope"] == "network"
-    assert finding_id("r0", own, networks.member_ids("r0"), strikes, StrikeTimes(), NOW, POLICY, "r1") \
-        == found["recommendation_id"]
-    assert finding_id("r0", own, [], strikes, StrikeTimes(), NOW, POLICY, "r1") is None  # one strike alone
+    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1", None) == found
+    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1", found["recommendation_id"]) is None
+    assert judge("r0", own, SellerNetworks(), strikes, StrikeTimes(), NOW, POLICY, "r1", None) is None  # alone
 
 
 def test_it_leaves_to_the_reference_what_it_cannot_be_sure_of():
     networks, strikes = ring(4)
     reused = {**strikes, "r1": (replace(strikes["r1"][0], outcome_id="r2-o"),)}  # one outcome id under two sellers
-    assert finding_id("r0", strikes["r0"], networks.member_ids("r0"), reused, StrikeTimes(), NOW, POLICY, "r1") \
-        is UNSURE
+    assert judge("r0", strikes["r0"], networks, reused, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
     _, offset = ring(4, "2026-11-20T02:00:00+02:00")
-    assert finding_id("r0", strikes["r0"], networks.member_ids("r0"), offset, StrikeTimes(), NOW, POLICY, "r1") \
-        is UNSURE
+    assert judge("r0", strikes["r0"], networks, offset, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    twice = {**strikes, "r1": (*strikes["r1"], replace(strikes["r1"][0], outcome_id="r1-again"))}  # one listing
+    assert judge("r0", strikes["r0"], networks, twice, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    foreign = {**strikes, "r1": (replace(strikes["r1"][0], seller_id="r3"),)}
+    assert judge("r0", strikes["r0"], networks, foreign, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    assert judge("r0", strikes["r0"], networks, strikes, StrikeTimes(), NOW, POLICY, "r1", None) is not UNSURE
 
 
 def test_times_are_read_again_only_when_an_accounts_strikes_change():

@@ -1,0 +1,189 @@
+"""Strike times as integer microseconds, kept per account and per network between outcomes.
+
+The feedback worker judges a seller's network after every outcome, and the
+generator's counterfeit ring (like a real one) holds two thousand accounts and
+four thousand strikes. Re-reading every account's strikes for each outcome cost
+more than a millisecond even with each account's times cached; between two
+outcomes of one network only one or two accounts' strikes change (the record
+the worker wrote last comes back through ``sellers.reputation``). So a network
+keeps all its accounts' strike times as one sorted column, and an outcome finds
+the accounts whose strikes tuple is a new object, takes their old times out of
+the column and puts the new ones in.
+
+Each account's part also says whether a judgement on times is sure to agree
+with the reference (:func:`pipeline.sellers.recommendations.recommend`): every
+strike a confirmed takedown of that account, each listing struck once, every
+time in UTC; and the network counts outcome ids, since the reference counts a
+repeated id once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.sellers.repeat_infringer import read_time
+from pipeline.sellers.reputation import Outcome
+
+__all__ = ["AccountTimes", "NetworkStrikes", "StrikeTimes", "from_micros", "to_micros"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+NO_TIMES = np.empty(0, dtype=np.int64)
+MEMBERS_HELD = 20_000  # accounts of the networks whose columns are kept (least recently judged go first)
+REBUILT_FROM = 16  # accounts changed at once from which a column is rebuilt rather than edited
+
+
+def to_micros(moment: datetime | timedelta) -> int:
+    return (moment - EPOCH if isinstance(moment, datetime) else moment) // MICROSECOND
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+class AccountTimes:
+    """One version of an account's strikes (the tuple its record gave), with their times."""
+
+    __slots__ = ("strikes", "micros", "sorted", "ids", "sure")
+
+    def __init__(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> None:
+        moments = [read_time(r.decided_at) for r in strikes]
+        self.strikes = strikes  # held, so an identity test cannot meet a recycled object
+        self.micros = np.fromiter(((m - EPOCH) // MICROSECOND for m in moments), np.int64, len(moments))
+        self.sorted = np.sort(self.micros)
+        self.ids = [r.outcome_id for r in strikes if r.outcome_id is not None]
+        self.sure = (all(r.seller_id == seller_id and r.outcome is Outcome.CONFIRMED for r in strikes)
+                     and len({r.listing_id for r in strikes}) == len(strikes)
+                     and all(m.utcoffset() == timedelta(0) for m in moments))
+
+
+class NetworkStrikes:
+    """Every strike of one network's accounts (as the caller follows them) in one sorted column."""
+
+    __slots__ = ("members", "versions", "version_ids", "parts", "column", "id_counts", "repeated", "unsure",
+                 "_position")
+
+    def __init__(self, members: tuple[str, ...]) -> None:
+        self.members = members
+        self.versions: list[object] = [None] * len(members)
+        self.version_ids = np.full(len(members), id(None), dtype=np.uint64)
+        self.parts: list[AccountTimes | None] = [None] * len(members)
+        self.column = NO_TIMES
+        self.id_counts: Counter[str] = Counter()
+        self.repeated: set[str] = set()  # outcome ids counted more than once
+        self.unsure = 0  # parts not sure to agree with the reference
+        self._position: dict[str, int] | None = None
+
+    def part_of(self, seller_id: str) -> AccountTimes | None:
+        if self._position is None:
+            self._position = {member: at for at, member in enumerate(self.members)}
+        at = self._position.get(seller_id)
+        return None if at is None else self.parts[at]
+
+    def parts_in(self, positions: list[int], skipped: str) -> list[AccountTimes]:
+        """The parts of the accounts at ``positions`` of :attr:`members`, in that order, but ``skipped``'s."""
+        parts, members = self.parts, self.members
+        return [part for at in positions if (part := parts[at]) is not None and members[at] != skipped]
+
+    def refresh(self, linked: Mapping[str, Sequence[OutcomeRecord]], accounts: StrikeTimes) -> None:
+        """Bring the column up to ``linked``: only accounts whose strikes are a new object are read."""
+        current = list(map(linked.get, self.members))
+        # identity by id(): every object compared is alive (held here or in ``linked``), so no id is reused
+        now_ids = np.fromiter(map(id, current), np.uint64, len(current))
+        changed = np.flatnonzero(now_ids != self.version_ids).tolist()
+        edit = len(changed) < REBUILT_FROM
+        column = self.column
+        for at in changed:
+            if (old := self.parts[at]) is not None:
+                self._count(old, -1)
+                column = without(column, old.sorted) if edit else column
+            strikes = current[at]
+            part = accounts.of(self.members[at], strikes) if strikes else None
+            self.versions[at], self.version_ids[at], self.parts[at] = strikes, id(strikes), part
+            if part is not None:
+                self._count(part, 1)
+                column = merged(column, part.sorted) if edit else column
+        if not edit:
+            column = np.sort(np.concatenate([NO_TIMES, *(p.micros for p in self.parts if p is not None)]))
+        self.column = column
+
+    def with_own(self, seller_id: str, own: AccountTimes) -> np.ndarray | None:
+        """The column with the seller's followed strikes replaced by ``own`` (its record's newest),
+        or None when a judgement on it might not agree with the reference."""
+        old = self.part_of(seller_id)
+        if self.unsure - (old is not None and not old.sure) + (not own.sure):
+            return None
+        removed, added = Counter(old.ids if old else ()), Counter(own.ids)
+        counts = self.id_counts
+        if any(counts[i] - removed[i] > 1 for i in self.repeated if i not in added) \
+                or any(counts[i] - removed[i] + n > 1 for i, n in added.items()):
+            return None
+        return merged(without(self.column, old.sorted) if old else self.column, own.sorted)
+
+    def _count(self, part: AccountTimes, sign: int) -> None:
+        self.unsure += sign * (not part.sure)
+        counts, repeated = self.id_counts, self.repeated
+        for outcome_id in part.ids:
+            counts[outcome_id] += sign
+            if counts[outcome_id] > 1:
+                repeated.add(outcome_id)
+            else:
+                repeated.discard(outcome_id)
+                if not counts[outcome_id]:
+                    del counts[outcome_id]
+
+
+class StrikeTimes:
+    """Each account's strike times, read once per version of its strikes (the tuple a
+    :class:`pipeline.sellers.state.SellerState` holds, replaced whenever the account's record is),
+    and the columns of the networks judged lately."""
+
+    def __init__(self, members_held: int = MEMBERS_HELD) -> None:
+        self.members_held = members_held
+        self._known: dict[str, AccountTimes] = {}
+        self._networks: OrderedDict[int, NetworkStrikes] = OrderedDict()  # by id() of its members tuple
+        self._held = 0
+
+    def of(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> AccountTimes:
+        known = self._known.get(seller_id)
+        if known is None or known.strikes is not strikes:
+            known = self._known[seller_id] = AccountTimes(seller_id, strikes)
+        return known
+
+    def network(self, members: tuple[str, ...], linked: Mapping[str, Sequence[OutcomeRecord]]) -> NetworkStrikes:
+        """The column of the network with these members (the tuple
+        :meth:`pipeline.sellers.networks.graph.SellerNetworks.member_ids` keeps), up to date."""
+        index = self._networks.get(id(members))  # an index holds its tuple: the id is not reused
+        if index is None:
+            index = NetworkStrikes(members)
+            self._networks[id(members)] = index
+            self._held += len(members)
+            while self._held > self.members_held and len(self._networks) > 1:
+                self._held -= len(self._networks.popitem(last=False)[1].members)
+        else:
+            self._networks.move_to_end(id(members))
+        index.refresh(linked, self)
+        return index
+
+    def forget_missing(self, current: Mapping[str, object]) -> None:
+        """Drop accounts no longer holding strikes, once they are as many as those that do."""
+        if len(self._known) > 2 * len(current) + 1024:
+            self._known = {seller: times for seller, times in self._known.items() if seller in current}
+
+
+def without(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``column`` (sorted) less one occurrence of each of ``values`` (sorted, all in it)."""
+    if not values.size:
+        return column
+    repeat = np.arange(values.size) - np.searchsorted(values, values, side="left")
+    return np.delete(column, np.searchsorted(column, values, side="left") + repeat)
+
+
+def merged(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``column`` and ``values`` (both sorted) as one sorted column."""
+    return np.insert(column, np.searchsorted(column, values), values) if values.size else column

@@ -1,0 +1,99 @@
+"""A network's column of strike times follows its accounts' strikes, reading only what changed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from pipeline.sellers.outcomes import OutcomeRecord
+from pipeline.sellers.reputation import Outcome
+from pipeline.sellers.strike_index import REBUILT_FROM, AccountTimes, StrikeTimes, merged, without
+from pipeline.timestamps import format_timestamp, from_epoch_seconds
+
+
+def strikes_of(seller: str, rng: random.Random, count: int, tag: str) -> tuple[OutcomeRecord, ...]:
+    return tuple(OutcomeRecord(f"{seller}-{tag}-{k}", seller, Outcome.CONFIRMED,
+                               format_timestamp(from_epoch_seconds(1.7e9 + rng.randrange(50) * 3600)),
+                               f"{seller}-{tag}-o{k}") for k in range(count))
+
+
+class Counting(StrikeTimes):
+    def __init__(self, **options: int) -> None:
+        super().__init__(**options)
+        self.read: list[str] = []
+
+    def of(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> AccountTimes:
+        self.read.append(seller_id)
+        return super().of(seller_id, strikes)
+
+
+@pytest.mark.parametrize("changed_at_once", [1, 3, REBUILT_FROM, 40])
+def test_the_column_is_every_followed_strike_sorted(changed_at_once: int):
+    rng = random.Random(changed_at_once)
+    members = tuple(f"s{n}" for n in range(60))
+    linked = {m: strikes_of(m, rng, rng.randrange(4), "a") for m in members if rng.random() < 0.8}
+    times = Counting()
+    for round_ in range(30):
+        index = times.network(members, linked)
+        assert index.column.tolist() == sorted(t for m in linked for t in AccountTimes(m, linked[m]).micros.tolist())
+        times.read.clear()
+        touched = rng.sample(members, changed_at_once)
+        for member in touched:
+            if rng.random() < 0.2:
+                linked.pop(member, None)
+            else:
+                linked[member] = strikes_of(member, rng, rng.randrange(5), f"r{round_}")
+        times.network(members, linked)
+        assert sorted(times.read) == sorted(m for m in touched if linked.get(m))  # nothing else is read again
+
+
+def test_repeated_outcome_ids_and_unsure_parts_are_counted_as_they_come_and_go():
+    rng = random.Random(1)
+    members = ("a", "b", "c")
+    linked = {m: strikes_of(m, rng, 2, "x") for m in members}
+    times = StrikeTimes()
+    own = AccountTimes("a", (*linked["a"], *strikes_of("a", rng, 1, "new")))
+    assert times.network(members, linked).with_own("a", own) is not None
+    linked["b"] = (replace(linked["b"][0], outcome_id=linked["c"][0].outcome_id), linked["b"][1])
+    assert times.network(members, linked).with_own("a", own) is None  # one id under b and c
+    assert times.network(members, linked).with_own("b", AccountTimes("b", strikes_of("b", rng, 2, "y"))) is not None
+    linked["b"] = strikes_of("b", rng, 2, "z")
+    assert times.network(members, linked).with_own("a", own) is not None
+    linked["c"] = (replace(linked["c"][0], decided_at="2026-11-20T02:00:00+02:00"),)
+    assert times.network(members, linked).with_own("a", own) is None
+    assert times.network(members, linked).with_own("c", AccountTimes("c", strikes_of("c", rng, 1, "w"))) is not None
+    reused = AccountTimes("a", (*linked["a"], replace(linked["b"][0], seller_id="a", listing_id="a-z")))
+    assert times.network(members, linked).with_own("a", reused) is None  # its new strike reuses b's id
+
+
+def test_with_own_replaces_the_sellers_followed_strikes():
+    rng = random.Random(2)
+    members = ("a", "b")
+    linked = {m: strikes_of(m, rng, 3, "x") for m in members}
+    own = AccountTimes("a", (*linked["a"][1:], *strikes_of("a", rng, 2, "new")))
+    column = StrikeTimes().network(members, linked).with_own("a", own)
+    assert column.tolist() == sorted([*own.micros.tolist(), *AccountTimes("b", linked["b"]).micros.tolist()])
+
+
+def test_columns_of_networks_not_judged_lately_are_let_go():
+    rng = random.Random(3)
+    times = StrikeTimes(members_held=10)
+    networks = [tuple(f"n{k}-{m}" for m in range(4)) for k in range(4)]
+    linked = {m: strikes_of(m, rng, 1, "x") for members in networks for m in members}
+    first = times.network(networks[0], linked)
+    times.network(networks[1], linked)
+    assert times.network(networks[0], linked) is first  # 8 accounts held
+    times.network(networks[2], linked)  # 12 held: the least recently judged (networks[1]) goes
+    assert times.network(networks[0], linked) is first
+    assert times._held == 8 and len(times._networks) == 2
+
+
+def test_an_edited_column_takes_out_one_copy_of_each_value():
+    column = np.array([1, 2, 2, 2, 5, 7], dtype=np.int64)
+    assert without(column, np.array([2, 2, 7])).tolist() == [1, 2, 5]
+    assert merged(column, np.array([0, 2, 9])).tolist() == [0, 1, 2, 2, 2, 2, 5, 7, 9]
+    assert without(column, np.empty(0, dtype=np.int64)) is column
