@@ -56,7 +56,10 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
         return UNSURE
     mine = AccountTimes(seller_id, own)
     index = times.network(members, linked_strikes) if len(members) > 1 else None
-    column = index.with_own(seller_id, mine) if index is not None else mine.sorted if mine.sure else None
+    if index is not None:
+        column = index.with_own(seller_id, mine)
+    else:
+        column = mine.sorted if mine.sure else None
     if column is None:
         return UNSURE
     now_us, window_us = to_micros(now), to_micros(policy.window)
@@ -67,20 +70,26 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
     scope, deciding = ("seller", seller) if seller.repeat_infringer else ("network", network)
     if recommendation_id(seller_id, scope, deciding.since or now, rules_version) == published:
         return None
-    ids, order, takedowns = networks.ranked_positions(seller_id)
+    ids, ranked, takedowns = networks.ranked_positions(seller_id)
     if index is not None and index.members is not ids:
         return UNSURE  # the network changed since its column was read (not while one outcome is judged)
-    leading = [(ids[at], count) for at, count in zip(order[:MAX_LINKED + 1].tolist(),
+    leading = [(ids[at], count) for at, count in zip(ranked[:MAX_LINKED + 1].tolist(),
                                                     takedowns[:MAX_LINKED + 1].tolist())]
-    parts = [mine, *(index.parts_in(order.tolist(), seller_id) if index is not None else ())]
-    micros = np.concatenate([part.micros for part in parts])
-    order = np.argsort(micros, kind="stable")  # ties keep the reference's order
-    ordered = micros[order]
-    within = order[np.searchsorted(ordered, now_us - window_us, side="left"):np.searchsorted(ordered, now_us,
-                                                                                              side="right")]
-    records = [record for part in parts for record in part.strikes]
+    parts = [mine, *(index.parts_in(ranked.tolist(), seller_id) if index is not None else ())]
     return recommendation_record(seller_id, seller, network, max(len(ids), 1), leading or [(seller_id, 0)],
-                                 [records[at] for at in within.tolist()], now, policy, rules_version)
+                                 _in_window(parts, now_us, window_us), now, policy, rules_version)
+
+
+def _in_window(parts: Sequence[AccountTimes], now_us: int, window_us: int) -> list[OutcomeRecord]:
+    """The strikes within the window ending at ``now_us``, by time; ties in the order of ``parts``
+    (the reference's: the seller's own strikes, then its accounts by rank, each in its order)."""
+    micros = np.concatenate([part.micros for part in parts])
+    by_time = np.argsort(micros, kind="stable")
+    ordered = micros[by_time]
+    first = np.searchsorted(ordered, now_us - window_us, side="left")  # now - t <= window ...
+    end = np.searchsorted(ordered, now_us, side="right")  # ... and t <= now
+    records = [record for part in parts for record in part.strikes]
+    return [records[at] for at in by_time[first:end].tolist()]
 
 
 def _standing(column: np.ndarray, now_us: int, window_us: int, need: int) -> Standing:
