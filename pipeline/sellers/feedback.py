@@ -8,9 +8,15 @@ seller's recent strikes with their listing ids under ``strikes``; readers that
 do not need them ignore the field. A feedback worker owns a seller's record
 but not those of the accounts linked to it (they live in other partitions), so
 it reads their strikes from the ``sellers.reputation`` records it follows. The
-id of the last recommendation published is kept on the record too: a
-recommendation goes out when the finding is new, not again with every outcome
-that follows (nor when an outcome is delivered twice).
+id and scope of the last recommendation published are kept on the record too:
+a recommendation goes out when the finding is new, not again with every
+outcome that follows (nor when an outcome is delivered twice). A finding whose
+id changed while the policy stayed met is not new either: a record keeps only
+the seller's latest strikes (``RECENT_IDS``), so for a seller with more, the
+moment the policy was first met moves forward with every strike, and each would
+otherwise re-issue the same recommendation. When the strikes before the outcome
+still met the policy at its time, for the scope published, the finding
+continues and nothing is published.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from pipeline.sellers.finding import judge
+from pipeline.sellers.finding import Published, judge
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord, apply_outcome
 from pipeline.sellers.recommendations import NETWORK_LIMIT, recommend
@@ -30,6 +36,7 @@ from pipeline.timestamps import parse_timestamp
 
 STRIKES = "strikes"
 RECOMMENDED = "recommendation_id"
+RECOMMENDED_SCOPE = "recommendation_scope"
 
 
 class Applied(NamedTuple):
@@ -79,19 +86,28 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     value = {**(current or {}), **updated.to_dict()}
     value[STRIKES] = with_outcome((current or {}).get(STRIKES, ()), record)
     own = strike_outcomes(record.seller_id, value[STRIKES])
+    before = strike_outcomes(record.seller_id, (current or {}).get(STRIKES, ()))
+    published = Published(value.get(RECOMMENDED), value.get(RECOMMENDED_SCOPE), before)
     moment = max(now, parse_timestamp(record.decided_at))
     if strike_times is not None:
-        judged = judge(record.seller_id, own, networks, linked_strikes, strike_times, moment, policy, rules_version,
-                       value.get(RECOMMENDED))
-        if judged is None:
+        found = judge(record.seller_id, own, networks, linked_strikes, strike_times, moment, policy, rules_version,
+                      published)
+        if found is None:
             return Applied(value, None)
-        if isinstance(judged, dict):
-            value[RECOMMENDED] = judged["recommendation_id"]
-            return Applied(value, judged)
+        if isinstance(found, dict):
+            return _published(value, found)
     network = networks.members_with_takedowns(record.seller_id, NETWORK_LIMIT)
-    outcomes = [*own, *(r for member, _ in network if member != record.seller_id for r in linked_strikes.get(member, ()))]
-    found = recommend(record.seller_id, outcomes, networks, moment, policy, rules_version, network)
-    if found is None or found["recommendation_id"] == value.get(RECOMMENDED):
+    others = [r for member, _ in network if member != record.seller_id for r in linked_strikes.get(member, ())]
+    found = recommend(record.seller_id, [*own, *others], networks, moment, policy, rules_version, network)
+    if found is None or found["recommendation_id"] == published.recommendation_id:
         return Applied(value, None)
-    value[RECOMMENDED] = found["recommendation_id"]
+    if found["scope"] == published.scope:
+        was = recommend(record.seller_id, [*before, *others], networks, moment, policy, rules_version, network)
+        if was is not None and was[found["scope"]]["repeat_infringer"]:  # the finding continues
+            return Applied(value, None)
+    return _published(value, found)
+
+
+def _published(value: dict[str, Any], found: dict[str, Any]) -> Applied:
+    value[RECOMMENDED], value[RECOMMENDED_SCOPE] = found["recommendation_id"], found["scope"]
     return Applied(value, found)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 
@@ -37,18 +37,27 @@ from pipeline.sellers.recommendations import (
     recommendation_record,
 )
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
-from pipeline.sellers.strike_index import AccountTimes, StrikeTimes, from_micros, to_micros
+from pipeline.sellers.strike_index import AccountTimes, NetworkStrikes, StrikeTimes, from_micros, to_micros
 
-__all__ = ["UNSURE", "judge"]
+__all__ = ["UNSURE", "Published", "judge"]
 
 UNSURE: Final = "unsure"
 
 
+class Published(NamedTuple):
+    """The seller's last published finding (None and None if none), and its strikes before the outcome judged."""
+
+    recommendation_id: str | None
+    scope: str | None
+    before: Sequence[OutcomeRecord]
+
+
 def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks,
           linked_strikes: Mapping[str, Sequence[OutcomeRecord]], times: StrikeTimes, now: datetime,
-          policy: RepeatInfringerPolicy, rules_version: str, published: str | None) -> dict[str, Any] | str | None:
-    """The recommendation :func:`recommend` would give the seller at ``now`` when its id is not
-    ``published``; None when there is no finding or it is the one published; or :data:`UNSURE`.
+          policy: RepeatInfringerPolicy, rules_version: str, published: Published) -> dict[str, Any] | str | None:
+    """The recommendation :func:`recommend` would give the seller at ``now`` when it is a new
+    finding; None when there is no finding, or it is the one published, or that one continues
+    (same scope, and the strikes before the outcome met the policy at ``now``); or :data:`UNSURE`.
     ``own`` are the seller's strikes (its record's newest), ``linked_strikes`` every account's
     strikes as followed."""
     members = networks.member_ids(seller_id)
@@ -56,20 +65,24 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
         return UNSURE
     mine = AccountTimes(seller_id, own)
     index = times.network(members, linked_strikes) if len(members) > 1 else None
-    if index is not None:
-        column = index.with_own(seller_id, mine)
-    else:
-        column = mine.sorted if mine.sure else None
-    if column is None:
-        return UNSURE
     now_us, window_us = to_micros(now), to_micros(policy.window)
-    seller = _standing(mine.sorted, now_us, window_us, policy.strikes)
-    network = _standing(column, now_us, window_us, policy.strikes) if index is not None else seller
+    standings = _standings(seller_id, mine, index, now_us, window_us, policy.strikes)
+    if standings is None:
+        return UNSURE
+    seller, network = standings
     if not (seller.repeat_infringer or network.repeat_infringer):
         return None
     scope, deciding = ("seller", seller) if seller.repeat_infringer else ("network", network)
-    if recommendation_id(seller_id, scope, deciding.since or now, rules_version) == published:
+    if recommendation_id(seller_id, scope, deciding.since or now, rules_version) == published.recommendation_id:
         return None
+    if scope == published.scope:
+        was = _standings(seller_id, AccountTimes(seller_id, published.before), index, now_us, window_us,
+                         policy.strikes)
+        if was is None:
+            return UNSURE
+        was_seller, was_network = was
+        if (was_network if scope == "network" else was_seller).repeat_infringer:  # the finding continues
+            return None
     ids, ranked, takedowns = networks.ranked_positions(seller_id)
     if index is not None and index.members is not ids:
         return UNSURE  # the network changed since its column was read (not while one outcome is judged)
@@ -90,6 +103,19 @@ def _in_window(parts: Sequence[AccountTimes], now_us: int, window_us: int) -> li
     end = np.searchsorted(ordered, now_us, side="right")  # ... and t <= now
     records = [record for part in parts for record in part.strikes]
     return [records[at] for at in by_time[first:end].tolist()]
+
+
+def _standings(seller_id: str, mine: AccountTimes, index: NetworkStrikes | None, now_us: int, window_us: int,
+               need: int) -> tuple[Standing, Standing] | None:
+    """The seller's standing and its network's, with ``mine`` as the seller's strikes; None when unsure."""
+    if index is not None:
+        column = index.with_own(seller_id, mine)
+    else:
+        column = mine.sorted if mine.sure else None
+    if column is None:
+        return None
+    seller = _standing(mine.sorted, now_us, window_us, need)
+    return seller, _standing(column, now_us, window_us, need) if index is not None else seller
 
 
 def _standing(column: np.ndarray, now_us: int, window_us: int, need: int) -> Standing:

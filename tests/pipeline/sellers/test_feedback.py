@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import jsonschema
 import orjson
+import pytest
 
 import schemas
 from pipeline.sellers.feedback import apply_seller_outcome
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
-from pipeline.sellers.reputation import Outcome
+from pipeline.sellers.reputation import RECENT_IDS, Outcome
 from pipeline.sellers.state import SellerState
+from pipeline.sellers.strike_index import StrikeTimes
+from pipeline.timestamps import format_timestamp
 
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
@@ -23,10 +26,11 @@ def outcome(seller: str, listing: str, kind: Outcome = Outcome.CONFIRMED, day: i
     return OutcomeRecord(listing, seller, kind, f"2026-11-{day:02d}T00:00:00Z", f"{kind.value}-{listing}")
 
 
-def fold_all(records: list[OutcomeRecord], networks: SellerNetworks, linked: dict | None = None):
-    value, published = None, []
+def fold_all(records: list[OutcomeRecord], networks: SellerNetworks, linked: dict | None = None,
+             times: StrikeTimes | None = None, value: dict | None = None, now: datetime = NOW):
+    published = []
     for record in records:
-        folded = apply_seller_outcome(value, record, linked or {}, networks, NOW, POLICY, "rules-1")
+        folded = apply_seller_outcome(value, record, linked or {}, networks, now, POLICY, "rules-1", times)
         if folded.value is not None:
             value = folded.value
         if folded.recommendation is not None:
@@ -64,3 +68,28 @@ def test_a_new_account_of_a_network_with_strikes_is_recommended_with_the_linked_
     assert record["scope"] == "network" and record["seller"]["strikes"] == 1 and record["network"]["strikes"] == 3
     assert record["network"]["linked_sellers"] == [{"seller_id": "old", "confirmed_takedowns": 2}]
     assert record["evidence"]["listings"] == ["L1", "L2", "N1"]
+
+
+def at(seller: str, n: int, moment: datetime) -> OutcomeRecord:
+    return OutcomeRecord(f"{seller}-L{n}", seller, Outcome.CONFIRMED, format_timestamp(moment), f"{seller}-o{n}")
+
+
+@pytest.mark.parametrize("times", [None, StrikeTimes()], ids=["reference", "strike times"])
+def test_a_finding_continues_while_the_policy_stays_met_though_old_strikes_are_let_go(times):
+    # A record keeps the latest RECENT_IDS strikes: past them, the moment the policy was first met
+    # moves with every strike, and each would re-issue the recommendation.
+    records = [at("s", n, NOW - timedelta(days=30) + timedelta(hours=n)) for n in range(RECENT_IDS + 20)]
+    value, published = fold_all(records, SellerNetworks(), times=times)
+    assert len(value["strikes"]) == RECENT_IDS and len(published) == 1
+    assert value["recommendation_scope"] == "seller"
+
+
+@pytest.mark.parametrize("times", [None, StrikeTimes()], ids=["reference", "strike times"])
+def test_a_finding_after_the_policy_lapsed_is_published(times):
+    old = [at("s", n, NOW - timedelta(days=300 - n)) for n in range(RECENT_IDS)]  # met then, aged out since
+    value, published = fold_all(old, SellerNetworks(), times=times, now=NOW - timedelta(days=230))
+    assert len(published) == 1
+    fresh = [at("s", RECENT_IDS + n, NOW - timedelta(days=3 - n)) for n in range(3)]
+    value, again = fold_all(fresh, SellerNetworks(), times=times, value=value)
+    assert len(again) == 1 and again[0]["seller"]["strikes"] == 3  # met again, once
+    assert again[0]["recommendation_id"] != published[0]["recommendation_id"]

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from pipeline.sellers.feedback import apply_seller_outcome, strike_outcomes
-from pipeline.sellers.finding import UNSURE, judge
+from pipeline.sellers.finding import UNSURE, Published, judge
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.recommendations import recommend
@@ -21,6 +21,7 @@ from pipeline.timestamps import format_timestamp
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 POLICY = RepeatInfringerPolicy(strikes=3, window_days=180)
+NOTHING = Published(None, None, ())  # no finding published yet
 
 
 def replay(seed: int, size: int, outcomes: int, strike_times: StrikeTimes | None, ties: bool = False) -> list[bytes]:
@@ -66,6 +67,13 @@ def test_every_output_equals_the_reference_judgements(seed: int):
     assert sum(b'"recommendation_id"' in out and not out.endswith(b",null]") for out in reference) > 5  # findings made
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_outputs_equal_the_reference_when_accounts_hold_more_strikes_than_a_record_keeps(seed: int):
+    reference = replay(seed, 4, 450, None)  # over a hundred outcomes per account: their oldest strikes are let go
+    assert replay(seed, 4, 450, StrikeTimes()) == reference
+    assert sum(not out.endswith(b",null]") for out in reference) > 5
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_outputs_equal_the_reference_when_strikes_share_moments(seed: int):
     reference = replay(seed, 60, 300, None, ties=True)
@@ -86,22 +94,23 @@ def test_a_network_finding_is_the_reference_record():
     own = strikes["r0"]
     found = recommend("r0", [r for rs in strikes.values() for r in rs], networks, NOW, POLICY, "r1")
     assert found is not None and found["scope"] == "network"
-    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1", None) == found
-    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1", found["recommendation_id"]) is None
-    assert judge("r0", own, SellerNetworks(), strikes, StrikeTimes(), NOW, POLICY, "r1", None) is None  # alone
+    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1", NOTHING) == found
+    assert judge("r0", own, networks, strikes, StrikeTimes(), NOW, POLICY, "r1",
+                 Published(found["recommendation_id"], "network", own)) is None
+    assert judge("r0", own, SellerNetworks(), strikes, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is None  # alone
 
 
 def test_it_leaves_to_the_reference_what_it_cannot_be_sure_of():
     networks, strikes = ring(4)
     reused = {**strikes, "r1": (replace(strikes["r1"][0], outcome_id="r2-o"),)}  # one outcome id under two sellers
-    assert judge("r0", strikes["r0"], networks, reused, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    assert judge("r0", strikes["r0"], networks, reused, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
     _, offset = ring(4, "2026-11-20T02:00:00+02:00")
-    assert judge("r0", strikes["r0"], networks, offset, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    assert judge("r0", strikes["r0"], networks, offset, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
     twice = {**strikes, "r1": (*strikes["r1"], replace(strikes["r1"][0], outcome_id="r1-again"))}  # one listing
-    assert judge("r0", strikes["r0"], networks, twice, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
+    assert judge("r0", strikes["r0"], networks, twice, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
     foreign = {**strikes, "r1": (replace(strikes["r1"][0], seller_id="r3"),)}
-    assert judge("r0", strikes["r0"], networks, foreign, StrikeTimes(), NOW, POLICY, "r1", None) is UNSURE
-    assert judge("r0", strikes["r0"], networks, strikes, StrikeTimes(), NOW, POLICY, "r1", None) is not UNSURE
+    assert judge("r0", strikes["r0"], networks, foreign, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
+    assert judge("r0", strikes["r0"], networks, strikes, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is not UNSURE
 
 
 def test_times_are_read_again_only_when_an_accounts_strikes_change():
