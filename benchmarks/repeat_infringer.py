@@ -33,7 +33,7 @@ from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
 from pipeline.sellers.reputation import Outcome
-from pipeline.sellers.strike_index import StrikeTimes
+from pipeline.sellers.strike_index import FollowedStrikes, StrikeTimes
 from pipeline.timestamps import format_timestamp
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -41,14 +41,14 @@ POLICY = RepeatInfringerPolicy()
 
 
 def _network(size: int, strikes: int, rng: random.Random) -> tuple[SellerNetworks, dict[str, dict[str, Any]],
-                                                                    dict[str, tuple[OutcomeRecord, ...]]]:
+                                                                    FollowedStrikes]:
     """``size`` accounts in one network, each sharing a contact point with the next (a point shared
     by too many accounts links none, so a ring is a chain of shared points, as the generator's is),
     each with ``strikes`` confirmed takedowns in the window: their records (the table) and their
     strikes (what the worker follows)."""
     networks = SellerNetworks()
     records: dict[str, dict[str, Any]] = {}
-    followed: dict[str, tuple[OutcomeRecord, ...]] = {}
+    followed = FollowedStrikes()  # as a worker follows sellers.reputation: with a journal of changes
     sellers = [f"ring-{n:05d}" for n in range(size)]
     networks.link_batch(sellers, [[f"point-{n}", f"point-{n + 1}"] for n in range(size)])
     for seller in sellers:

@@ -103,7 +103,7 @@ def register_outcome_agents(app: faust.App, settings: Settings, sellers: SellerS
             record = parse_outcome(event.value)
             if isinstance(record, Rejection):  # validated upstream; a foreign producer is not trusted
                 continue
-            strikes = sellers.strikes or {}
+            strikes = sellers.strikes if sellers.strikes is not None else {}
             strike_times.forget_missing(strikes)
             applied = apply_seller_outcome(table.get(event.key), record, strikes, sellers.networks,
                                          utc_now(), policy, settings.rules_version, strike_times)

@@ -18,8 +18,8 @@ from pipeline.sellers.networks.changelog import parse_link
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.networks.linklog import LinkLog
 from pipeline.sellers.networks.types import Link, PointKind
-from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.reputation import ReputationBook, SellerReputation
+from pipeline.sellers.strike_index import FollowedStrikes
 from pipeline.types import Reason, Rejection
 
 
@@ -37,12 +37,12 @@ class SellerState:
         self.links = LinkLog()
         self.details: dict[str, SellerReputation] = {}
         self.keep_details = keep_details
-        self.strikes: dict[str, tuple[OutcomeRecord, ...]] | None = None
+        self.strikes: FollowedStrikes | None = None
 
     def track_strikes(self) -> None:
         """Keep strikes from the reputation records applied from now on (call before following)."""
         if self.strikes is None:
-            self.strikes = {}
+            self.strikes = FollowedStrikes()
 
     def apply_reputation(self, key: bytes | None, value: bytes | None) -> None:
         """One sellers.reputation record: a seller's latest state, or a tombstone (no outcomes)."""

@@ -29,13 +29,14 @@ from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import read_time
 from pipeline.sellers.reputation import Outcome
 
-__all__ = ["AccountTimes", "NetworkStrikes", "StrikeTimes", "from_micros", "to_micros"]
+__all__ = ["AccountTimes", "FollowedStrikes", "NetworkStrikes", "StrikeTimes", "from_micros", "to_micros"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 NO_TIMES = np.empty(0, dtype=np.int64)
 MEMBERS_HELD = 20_000  # accounts of the networks whose columns are kept (least recently judged go first)
 REBUILT_FROM = 16  # accounts changed at once from which a column is rebuilt rather than edited
+JOURNAL_KEPT = 100_000  # changes a FollowedStrikes remembers (at least)
 
 
 def to_micros(moment: datetime | timedelta) -> int:
@@ -44,6 +45,49 @@ def to_micros(moment: datetime | timedelta) -> int:
 
 def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
+
+
+class FollowedStrikes(dict[str, tuple[OutcomeRecord, ...]]):
+    """Each account's strikes as followed (seller id to its strikes), with a journal of the accounts
+    whose strikes were set or removed, so a network's column is refreshed by looking up only those,
+    not every member. Change it by item assignment, ``del`` and :meth:`pop` only."""
+
+    def __init__(self, kept: int = JOURNAL_KEPT) -> None:
+        super().__init__()
+        self.kept = kept
+        self._changed: list[str] = []
+        self._first = 0  # the version of ``_changed[0]``
+
+    @property
+    def version(self) -> int:
+        return self._first + len(self._changed)
+
+    def changed_since(self, version: int) -> list[str] | None:
+        """The accounts changed since ``version`` (repeats possible), or None if the journal no longer reaches back."""
+        return None if version < self._first else self._changed[version - self._first:]
+
+    def __setitem__(self, seller_id: str, strikes: tuple[OutcomeRecord, ...]) -> None:
+        super().__setitem__(seller_id, strikes)
+        self._note(seller_id)
+
+    def __delitem__(self, seller_id: str) -> None:
+        super().__delitem__(seller_id)
+        self._note(seller_id)
+
+    def pop(self, seller_id: str, *default: object) -> object:  # type: ignore[override]
+        self._note(seller_id)
+        return super().pop(seller_id, *default)
+
+    def _unjournaled(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("FollowedStrikes keeps a journal: change it by item assignment, del or pop")
+
+    update = setdefault = popitem = clear = __ior__ = _unjournaled  # type: ignore[assignment]
+
+    def _note(self, seller_id: str) -> None:
+        self._changed.append(seller_id)
+        if len(self._changed) > 2 * self.kept:
+            del self._changed[:self.kept]
+            self._first += self.kept
 
 
 class AccountTimes:
@@ -66,7 +110,7 @@ class NetworkStrikes:
     """Every strike of one network's accounts (as the caller follows them) in one sorted column."""
 
     __slots__ = ("members", "versions", "version_ids", "parts", "column", "id_counts", "repeated", "unsure",
-                 "_position")
+                 "seen_in", "seen", "_position")
 
     def __init__(self, members: tuple[str, ...]) -> None:
         self.members = members
@@ -77,13 +121,18 @@ class NetworkStrikes:
         self.id_counts: Counter[str] = Counter()
         self.repeated: set[str] = set()  # outcome ids counted more than once
         self.unsure = 0  # parts not sure to agree with the reference
+        self.seen_in: FollowedStrikes | None = None  # refreshed last from this journal,
+        self.seen = 0  # at this version of it
         self._position: dict[str, int] | None = None
 
     def part_of(self, seller_id: str) -> AccountTimes | None:
+        at = self._positions().get(seller_id)
+        return None if at is None else self.parts[at]
+
+    def _positions(self) -> dict[str, int]:
         if self._position is None:
             self._position = {member: at for at, member in enumerate(self.members)}
-        at = self._position.get(seller_id)
-        return None if at is None else self.parts[at]
+        return self._position
 
     def parts_in(self, positions: list[int], skipped: str) -> list[AccountTimes]:
         """The parts of the accounts at ``positions`` of :attr:`members`, in that order, but ``skipped``'s."""
@@ -91,11 +140,22 @@ class NetworkStrikes:
         return [part for at in positions if (part := parts[at]) is not None and members[at] != skipped]
 
     def refresh(self, linked: Mapping[str, Sequence[OutcomeRecord]], accounts: StrikeTimes) -> None:
-        """Bring the column up to ``linked``: only accounts whose strikes are a new object are read."""
-        current = list(map(linked.get, self.members))
-        # identity by id(): every object compared is alive (held here or in ``linked``), so no id is reused
-        now_ids = np.fromiter(map(id, current), np.uint64, len(current))
-        changed = np.flatnonzero(now_ids != self.version_ids).tolist()
+        """Bring the column up to ``linked``: only accounts whose strikes are a new object are read
+        (and with a :class:`FollowedStrikes`, only those its journal names are looked at)."""
+        journal = linked.changed_since(self.seen) if linked is self.seen_in else None
+        if journal is not None and len(journal) < len(self.members):
+            position = self._positions()
+            candidates = sorted({at for seller in journal if (at := position.get(seller)) is not None})
+            current = dict(zip(candidates, map(linked.get, (self.members[at] for at in candidates))))
+            changed = [at for at in candidates if current[at] is not self.versions[at]]
+        else:
+            everything = list(map(linked.get, self.members))
+            # identity by id(): every object compared is alive (held here or in ``linked``), so no id is reused
+            now_ids = np.fromiter(map(id, everything), np.uint64, len(everything))
+            changed = np.flatnonzero(now_ids != self.version_ids).tolist()
+            current = dict(zip(changed, (everything[at] for at in changed)))
+        if isinstance(linked, FollowedStrikes):
+            self.seen_in, self.seen = linked, linked.version
         edit = len(changed) < REBUILT_FROM
         column = self.column
         for at in changed:

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.reputation import Outcome
-from pipeline.sellers.strike_index import REBUILT_FROM, AccountTimes, StrikeTimes, merged, without
+from pipeline.sellers.strike_index import REBUILT_FROM, AccountTimes, FollowedStrikes, StrikeTimes, merged, without
 from pipeline.timestamps import format_timestamp, from_epoch_seconds
 
 
@@ -97,3 +97,50 @@ def test_an_edited_column_takes_out_one_copy_of_each_value():
     assert without(column, np.array([2, 2, 7])).tolist() == [1, 2, 5]
     assert merged(column, np.array([0, 2, 9])).tolist() == [0, 1, 2, 2, 2, 2, 5, 7, 9]
     assert without(column, np.empty(0, dtype=np.int64)) is column
+
+
+@pytest.mark.parametrize("kept", [3, 100_000])
+def test_with_a_journal_only_the_accounts_it_names_are_looked_at(kept: int):
+    rng = random.Random(kept)
+    members = tuple(f"s{n}" for n in range(40))
+    linked = FollowedStrikes(kept=kept)
+    for member in members[:30]:
+        linked[member] = strikes_of(member, rng, 2, "a")
+    times = Counting()
+    index = times.network(members, linked)
+    for round_ in range(20):
+        touched = rng.sample(members, rng.randrange(1, 6))
+        for member in touched:
+            if rng.random() < 0.2:
+                linked.pop(member, None)
+            else:
+                linked[member] = strikes_of(member, rng, rng.randrange(1, 4), f"r{round_}")
+        linked["elsewhere"] = strikes_of("elsewhere", rng, 1, f"r{round_}")  # not a member: changes nothing here
+        times.read.clear()
+        assert times.network(members, linked) is index
+        assert index.column.tolist() == sorted(t for m in members if m in linked
+                                               for t in AccountTimes(m, linked[m]).micros.tolist())
+        assert sorted(times.read) == sorted(m for m in set(touched) if m in linked)
+
+
+def test_a_journal_refuses_changes_it_would_not_see():
+    linked = FollowedStrikes()
+    linked["a"] = ()
+    for change in (lambda: linked.update(b=()), linked.clear, lambda: linked.setdefault("c", ()), linked.popitem):
+        with pytest.raises(TypeError):
+            change()
+    before = linked.version
+    del linked["a"]
+    assert linked.changed_since(before) == ["a"] and linked.changed_since(-1) is None
+
+
+def test_a_change_past_the_journal_is_not_looked_for():  # what shows the journal is what is read
+    rng = random.Random(4)
+    members = ("a", "b")
+    linked = FollowedStrikes()
+    linked["a"], linked["b"] = strikes_of("a", rng, 1, "x"), strikes_of("b", rng, 1, "x")
+    times = StrikeTimes()
+    before = times.network(members, linked).column.tolist()
+    dict.__setitem__(linked, "b", strikes_of("b", rng, 3, "y"))
+    assert times.network(members, linked).column.tolist() == before
+    assert StrikeTimes().network(members, linked).column.size == 4  # a new index reads everything
