@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,8 +38,15 @@ READY_POLL_S = 0.25  # how often the meter asks whether every process is in
 def cluster() -> contextlib.AbstractContextManager[Cluster]:
     """COUNTERSCAN_BOOTSTRAP_SERVERS if set, else a fresh local broker (a cluster with
     COUNTERSCAN_BROKERS=3), stopped afterwards (:func:`agents.kafka.broker.local_or_configured`
-    with the environment's settings)."""
+    with the environment's settings). From here on, SIGTERM ends the benchmark as Ctrl-C would:
+    its ``finally`` blocks stop the workers, services and broker it started (by default the
+    signal ended Python at once, and a soak stopped by ``timeout`` left them all running)."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     return local_or_configured(Settings.load())
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def prepare_topics(bootstrap: str, *extra: TopicSpec) -> None:
