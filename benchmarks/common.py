@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -41,7 +42,8 @@ def cluster() -> contextlib.AbstractContextManager[Cluster]:
     with the environment's settings). From here on, SIGTERM ends the benchmark as Ctrl-C would:
     its ``finally`` blocks stop the workers, services and broker it started (by default the
     signal ended Python at once, and a soak stopped by ``timeout`` left them all running)."""
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if threading.current_thread() is threading.main_thread():  # where Python lets a handler be set
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     return local_or_configured(Settings.load())
 
 
