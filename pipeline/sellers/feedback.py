@@ -84,10 +84,11 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     if updated is before:  # a redelivered outcome
         return Applied(None, None)
     value = {**(current or {}), **updated.to_dict()}
-    value[STRIKES] = with_outcome((current or {}).get(STRIKES, ()), record)
+    earlier = (current or {}).get(STRIKES, ())
+    value[STRIKES] = with_outcome(earlier, record)
     own = strike_outcomes(record.seller_id, value[STRIKES])
-    before = strike_outcomes(record.seller_id, (current or {}).get(STRIKES, ()))
-    published = Published(value.get(RECOMMENDED), value.get(RECOMMENDED_SCOPE), before)
+    published = Published(value.get(RECOMMENDED), value.get(RECOMMENDED_SCOPE),
+                          strike_outcomes(record.seller_id, earlier))
     moment = max(now, parse_timestamp(record.decided_at))
     if strike_times is not None:
         found = judge(record.seller_id, own, networks, linked_strikes, strike_times, moment, policy, rules_version,
@@ -102,7 +103,8 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     if found is None or found["recommendation_id"] == published.recommendation_id:
         return Applied(value, None)
     if found["scope"] == published.scope:
-        was = recommend(record.seller_id, [*before, *others], networks, moment, policy, rules_version, network)
+        was = recommend(record.seller_id, [*published.before, *others], networks, moment, policy, rules_version,
+                        network)
         if was is not None and was[found["scope"]]["repeat_infringer"]:  # the finding continues
             return Applied(value, None)
     return _published(value, found)
