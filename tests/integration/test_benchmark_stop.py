@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from agents.processes import alive
+from pipeline.settings import PROJECT_ROOT
 
 
 def descendants(pid: int) -> set[int]:
@@ -25,17 +26,10 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_soak_stopped_with_sigterm_stops_its_broker_and_workers(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTERSCAN_")}
     soak = subprocess.Popen([sys.executable, "-m", "benchmarks.soak", "--minutes", "5", "--rate", "200", "--warmup",
-                             "0", "--workers", "1", "--logs", str(tmp_path)], cwd=ROOT, env=env,
+                             "0", "--workers", "1", "--logs", str(tmp_path)], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     started: set[int] = set()
     try:
@@ -48,9 +42,9 @@ def test_a_soak_stopped_with_sigterm_stops_its_broker_and_workers(tmp_path: Path
         soak.send_signal(signal.SIGTERM)
         soak.wait(timeout=180)
         deadline = time.monotonic() + 30
-        while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        while any(alive(pid, None) for pid in started) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not [pid for pid in started if alive(pid)]
+        assert not [pid for pid in started if alive(pid, None)]
         assert soak.returncode == 128 + signal.SIGTERM
     finally:
         for pid in started | descendants(soak.pid) | {soak.pid}:  # also those a failed stop left behind
