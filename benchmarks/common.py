@@ -27,7 +27,8 @@ from agents.commands.publish import publish_listings_sync
 from agents.cpu import CpuUse
 from agents.kafka.broker import Cluster, local_or_configured, local_replication
 from agents.kafka.clients import create_topics, group_state, partition_ids
-from agents.processes import first_exit
+from agents.kafka.group_lag import read_group_lags
+from agents.processes import LoggedProcess, first_exit
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import ListingGenerator
 from pipeline.topics import TopicSpec
@@ -94,6 +95,32 @@ def preload(bootstrap: str, topic: str, count: int, seed: int, prefix: str) -> N
     """Publish ``count`` generated listings (the demo's realistic mix), with progress on stderr."""
     listings = itertools.islice(ListingGenerator(seed, id_prefix=prefix), count)
     publish_listings_sync(bootstrap, listings, total=count, topic=topic, progress=True)
+
+
+async def group_lags(bootstrap: str, groups: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Each group's lag over its topics, from its committed offsets (what a restart resumes from)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        lags = dict.fromkeys(groups, 0)
+        for row in await read_group_lags(admin, consumer, groups):
+            lags[row.group] += row.lag
+        return lags
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def start_feeder(bootstrap: str, count: int, rate: float | None, seed: int, labels: Path, log: Path) -> LoggedProcess:
+    """``counterscan generate`` publishing ``count`` listings (at ``rate`` a second, or as fast as it
+    can) in a process of its own: in this one, the generator would share a core with the outcome
+    reader and fall behind the rate."""
+    pace = ["--rate", str(rate)] if rate else []
+    return LoggedProcess([sys.executable, "-m", "agents.cli", "generate", "--count", str(count), *pace, "--seed",
+                          str(seed), "--labels", str(labels), "--no-progress"], log,
+                         {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap})
 
 
 class OutputMeter:

@@ -65,22 +65,25 @@ OTHER = "other (event loop, Faust, garbage collector)"
 WAITING = COMPONENTS[0][0]
 
 
-def component_of(frames: list[str]) -> str:
+Components = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def component_of(frames: list[str], components: Components = COMPONENTS) -> str:
     """The component of one sampled stack, frames from the outermost to the innermost."""
     for frame in reversed(frames):
-        for component, fragments in COMPONENTS:
+        for component, fragments in components:
             if any(fragment in frame for fragment in fragments):
                 return component
     return OTHER
 
 
-def breakdown(folded: Iterable[str]) -> Counter[str]:
+def breakdown(folded: Iterable[str], components: Components = COMPONENTS) -> Counter[str]:
     """Samples per component from py-spy's raw output ("frame;frame;... count" per line)."""
     samples: Counter[str] = Counter()
     for line in folded:
         stack, _, count = line.strip().rpartition(" ")
         if stack and count.isdigit():
-            samples[component_of(stack.split(";"))] += int(count)
+            samples[component_of(stack.split(";"), components)] += int(count)
     return samples
 
 
