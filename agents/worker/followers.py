@@ -19,6 +19,10 @@ from agents.worker.background import BackgroundErrors
 
 log = logging.getLogger(__name__)
 RETRY_S = 1.0  # wait after a failed round before the next
+# A fetch waits for this many bytes or this long: state a scan reads may be a fifth of a second old,
+# and every worker following every state record in a fetch of its own cost the broker a request each.
+FETCH_MIN_BYTES = 256 * 1024
+FETCH_MAX_WAIT_MS = 200
 
 RecordHandler = Callable[[bytes | None, bytes | None, int, int], None]  # key, value, partition, offset
 BatchHandler = Callable[[list[ConsumerRecord]], None]  # one fetch's records of one partition
@@ -51,7 +55,9 @@ class CompactedTopicFollower(Service):
 
     async def on_start(self) -> None:
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
-                                         enable_auto_commit=False, auto_offset_reset="earliest", **self.security)
+                                         enable_auto_commit=False, auto_offset_reset="earliest",
+                                         fetch_min_bytes=FETCH_MIN_BYTES, fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+                                         **self.security)
         await self.consumer.start()
 
     async def on_stop(self) -> None:
