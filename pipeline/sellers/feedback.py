@@ -49,7 +49,7 @@ class Applied(NamedTuple):
 def with_outcome(strikes: Sequence[Mapping[str, Any]], record: OutcomeRecord) -> list[dict[str, Any]]:
     """The recent strikes after one outcome: a confirmation adds one, a reinstatement removes
     the last strike of the same listing (its own takedown was wrong)."""
-    kept = [dict(s) for s in strikes]
+    kept = list(strikes)  # the strikes themselves are never changed, only which are kept
     if record.outcome is Outcome.CONFIRMED:
         kept.append({"listing_id": record.listing_id, "outcome_id": record.outcome_id, "decided_at": record.decided_at})
     elif record.outcome is Outcome.REINSTATED:
@@ -58,6 +58,18 @@ def with_outcome(strikes: Sequence[Mapping[str, Any]], record: OutcomeRecord) ->
                 del kept[index]
                 break
     return kept[-RECENT_IDS:]
+
+
+def _strikes_after(before: tuple[OutcomeRecord, ...], record: OutcomeRecord) -> tuple[OutcomeRecord, ...]:
+    """:func:`with_outcome` on strikes already read as outcomes (what :func:`strike_outcomes` of its
+    result gives), so a record's strikes are read once per outcome, not twice."""
+    if record.outcome is Outcome.CONFIRMED:
+        return (*before, record)[-RECENT_IDS:]
+    if record.outcome is Outcome.REINSTATED:
+        for index in range(len(before) - 1, -1, -1):
+            if before[index].listing_id == record.listing_id:
+                return (before[:index] + before[index + 1:])[-RECENT_IDS:]
+    return before[-RECENT_IDS:]
 
 
 def strike_outcomes(seller_id: str, strikes: Iterable[Mapping[str, Any]]) -> tuple[OutcomeRecord, ...]:
@@ -86,9 +98,9 @@ def apply_seller_outcome(current: Mapping[str, Any] | None, record: OutcomeRecor
     value = {**(current or {}), **updated.to_dict()}
     earlier = (current or {}).get(STRIKES, ())
     value[STRIKES] = with_outcome(earlier, record)
-    own = strike_outcomes(record.seller_id, value[STRIKES])
-    published = Published(value.get(RECOMMENDED), value.get(RECOMMENDED_SCOPE),
-                          strike_outcomes(record.seller_id, earlier))
+    before = strike_outcomes(record.seller_id, earlier)
+    own = _strikes_after(before, record)
+    published = Published(value.get(RECOMMENDED), value.get(RECOMMENDED_SCOPE), before)
     moment = max(now, parse_timestamp(record.decided_at))
     if strike_times is not None:
         found = judge(record.seller_id, own, networks, linked_strikes, strike_times, moment, policy, rules_version,

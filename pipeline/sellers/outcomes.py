@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.intake.validation import decode_object, validator
 from pipeline.sellers.reputation import Outcome, SellerReputation
@@ -12,9 +12,10 @@ MAX_OUTCOME_BYTES = 64 * 1024
 _OUTCOME = validator("enforcement_outcome.v1.json")
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeRecord:
-    """A valid record of ``enforcement.outcomes``."""
+class OutcomeRecord(NamedTuple):
+    """A valid record of ``enforcement.outcomes``. A named tuple, not a frozen dataclass: the feedback
+    worker builds one for each of a seller's recent strikes from every reputation record it reads
+    and writes, and a frozen dataclass's ``__init__`` cost about three times as much."""
 
     listing_id: str
     seller_id: str

@@ -10,9 +10,11 @@ outcomes behind them, and the linked accounts.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from pipeline.records import stable_id
@@ -25,6 +27,7 @@ SCHEMA_VERSION = 1
 MAX_LINKED = 50
 NETWORK_LIMIT = 10_000  # accounts whose strikes are read for one recommendation
 MAX_EVIDENCE = 100
+LISTING_ID = attrgetter("listing_id")
 
 
 class Standing(NamedTuple):
@@ -84,7 +87,7 @@ def recommendation_record(seller_id: str, own: Judged, network: Judged, accounts
         "network": {**_verdict(network), "accounts": accounts,
                     "linked_sellers": [{"seller_id": m, "confirmed_takedowns": c} for m, c in others]},
         "evidence": {
-            "listings": sorted({r.listing_id for r in in_window})[:MAX_EVIDENCE],
+            "listings": heapq.nsmallest(MAX_EVIDENCE, set(map(LISTING_ID, in_window))),
             "outcomes": [{"outcome_id": r.outcome_id, "listing_id": r.listing_id, "seller_id": r.seller_id,
                           "outcome": r.outcome.value, "decided_at": r.decided_at} for r in in_window[-MAX_EVIDENCE:]],
         },

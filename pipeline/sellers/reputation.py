@@ -11,7 +11,7 @@ within a window of time (:mod:`pipeline.sellers.repeat_infringer`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -64,10 +64,11 @@ class SellerReputation:
                        recent_outcome_ids=recent, confirmed_at=times)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["recent_outcome_ids"] = list(self.recent_outcome_ids)
-        data["confirmed_at"] = list(self.confirmed_at)
-        return data
+        # field by field: dataclasses.asdict deep-copies every value, once per outcome applied
+        return {"seller_id": self.seller_id, "confirmed": self.confirmed, "rejected": self.rejected,
+                "counter_noticed": self.counter_noticed, "reinstated": self.reinstated,
+                "last_outcome_at": self.last_outcome_at, "recent_outcome_ids": list(self.recent_outcome_ids),
+                "confirmed_at": list(self.confirmed_at)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SellerReputation:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +46,15 @@ def to_micros(moment: datetime | timedelta) -> int:
 
 def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant(text: str) -> tuple[int, bool]:
+    """A strike time in microseconds, and whether it was given in UTC. Cached: an account's
+    strikes are read again with each of its reputation records, and parsing them was a tenth of
+    the feedback worker's judging."""
+    moment = read_time(text)
+    return (moment - EPOCH) // MICROSECOND, moment.utcoffset() == timedelta(0)
 
 
 class FollowedStrikes(dict[str, tuple[OutcomeRecord, ...]]):
@@ -96,14 +106,14 @@ class AccountTimes:
     __slots__ = ("strikes", "micros", "sorted", "ids", "sure")
 
     def __init__(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> None:
-        moments = [read_time(r.decided_at) for r in strikes]
+        instants = [_instant(r.decided_at) for r in strikes]
         self.strikes = strikes  # held, so an identity test cannot meet a recycled object
-        self.micros = np.fromiter(((m - EPOCH) // MICROSECOND for m in moments), np.int64, len(moments))
+        self.micros = np.fromiter((micros for micros, _ in instants), np.int64, len(instants))
         self.sorted = np.sort(self.micros)
         self.ids = [r.outcome_id for r in strikes if r.outcome_id is not None]
         self.sure = (all(r.seller_id == seller_id and r.outcome is Outcome.CONFIRMED for r in strikes)
                      and len({r.listing_id for r in strikes}) == len(strikes)
-                     and all(m.utcoffset() == timedelta(0) for m in moments))
+                     and all(utc for _, utc in instants))
 
 
 class NetworkStrikes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 import jsonschema
@@ -9,7 +10,7 @@ import orjson
 import pytest
 
 import schemas
-from pipeline.sellers.feedback import apply_seller_outcome
+from pipeline.sellers.feedback import _strikes_after, apply_seller_outcome, strike_outcomes, with_outcome
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import RepeatInfringerPolicy
@@ -93,3 +94,18 @@ def test_a_finding_after_the_policy_lapsed_is_published(times):
     value, again = fold_all(fresh, SellerNetworks(), times=times, value=value)
     assert len(again) == 1 and again[0]["seller"]["strikes"] == 3  # met again, once
     assert again[0]["recommendation_id"] != published[0]["recommendation_id"]
+
+
+def test_strikes_after_an_outcome_are_those_its_record_keeps():
+    """The strikes judged are derived from the record's strikes before the outcome; they must be
+    what reading the new record's strikes gives, for every kind of outcome, past the 64 kept."""
+    rng = random.Random(7)
+    kept: list[dict] = []
+    for n in range(300):
+        kind = rng.choice([Outcome.CONFIRMED] * 4 + [Outcome.REINSTATED, Outcome.REJECTED])
+        listing = f"L{rng.randrange(n + 1) if kind is Outcome.REINSTATED else n}"
+        record = OutcomeRecord(listing, "s", kind, f"2026-11-{1 + n % 28:02d}T00:00:00Z", f"o{n}")
+        before = strike_outcomes("s", kept)
+        kept = with_outcome(kept, record)
+        assert _strikes_after(before, record) == strike_outcomes("s", kept)
+    assert len(kept) == RECENT_IDS

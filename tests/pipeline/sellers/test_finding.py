@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -102,13 +101,13 @@ def test_a_network_finding_is_the_reference_record():
 
 def test_it_leaves_to_the_reference_what_it_cannot_be_sure_of():
     networks, strikes = ring(4)
-    reused = {**strikes, "r1": (replace(strikes["r1"][0], outcome_id="r2-o"),)}  # one outcome id under two sellers
+    reused = {**strikes, "r1": (strikes["r1"][0]._replace(outcome_id="r2-o"),)}  # one outcome id under two sellers
     assert judge("r0", strikes["r0"], networks, reused, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
     _, offset = ring(4, "2026-11-20T02:00:00+02:00")
     assert judge("r0", strikes["r0"], networks, offset, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
-    twice = {**strikes, "r1": (*strikes["r1"], replace(strikes["r1"][0], outcome_id="r1-again"))}  # one listing
+    twice = {**strikes, "r1": (*strikes["r1"], strikes["r1"][0]._replace(outcome_id="r1-again"))}  # one listing
     assert judge("r0", strikes["r0"], networks, twice, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
-    foreign = {**strikes, "r1": (replace(strikes["r1"][0], seller_id="r3"),)}
+    foreign = {**strikes, "r1": (strikes["r1"][0]._replace(seller_id="r3"),)}
     assert judge("r0", strikes["r0"], networks, foreign, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is UNSURE
     assert judge("r0", strikes["r0"], networks, strikes, StrikeTimes(), NOW, POLICY, "r1", NOTHING) is not UNSURE
 
@@ -118,7 +117,7 @@ def test_times_are_read_again_only_when_an_accounts_strikes_change():
     first = (OutcomeRecord("L1", "s", Outcome.CONFIRMED, "2026-11-01T00:00:00Z", "o1"),)
     kept = times.of("s", first)
     assert times.of("s", first) is kept
-    assert times.of("s", (*first, replace(first[0], outcome_id="o2"))) is not kept
+    assert times.of("s", (*first, first[0]._replace(outcome_id="o2"))) is not kept
     times.forget_missing({})  # few enough to keep
     assert times.of("s", (*first,)) is not kept  # an equal tuple that is not the one held is read again
 

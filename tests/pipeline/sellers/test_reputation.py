@@ -1,3 +1,5 @@
+import dataclasses
+
 import orjson
 
 from pipeline.sellers.outcomes import apply_outcome, parse_outcome
@@ -30,6 +32,7 @@ def test_a_redelivered_outcome_counts_once():
 def test_reputation_round_trips_through_its_changelog_form():
     reputation = SellerReputation("s1").apply(Outcome.CONFIRMED, "2026-11-27T12:00:00Z", "x")
     assert SellerReputation.from_dict(orjson.loads(orjson.dumps(reputation.to_dict()))) == reputation
+    assert set(reputation.to_dict()) == {field.name for field in dataclasses.fields(SellerReputation)}  # none left out
 
 
 def test_bad_outcomes_are_rejected():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -58,15 +57,15 @@ def test_repeated_outcome_ids_and_unsure_parts_are_counted_as_they_come_and_go()
     times = StrikeTimes()
     own = AccountTimes("a", (*linked["a"], *strikes_of("a", rng, 1, "new")))
     assert times.network(members, linked).with_own("a", own) is not None
-    linked["b"] = (replace(linked["b"][0], outcome_id=linked["c"][0].outcome_id), linked["b"][1])
+    linked["b"] = (linked["b"][0]._replace(outcome_id=linked["c"][0].outcome_id), linked["b"][1])
     assert times.network(members, linked).with_own("a", own) is None  # one id under b and c
     assert times.network(members, linked).with_own("b", AccountTimes("b", strikes_of("b", rng, 2, "y"))) is not None
     linked["b"] = strikes_of("b", rng, 2, "z")
     assert times.network(members, linked).with_own("a", own) is not None
-    linked["c"] = (replace(linked["c"][0], decided_at="2026-11-20T02:00:00+02:00"),)
+    linked["c"] = (linked["c"][0]._replace(decided_at="2026-11-20T02:00:00+02:00"),)
     assert times.network(members, linked).with_own("a", own) is None
     assert times.network(members, linked).with_own("c", AccountTimes("c", strikes_of("c", rng, 1, "w"))) is not None
-    reused = AccountTimes("a", (*linked["a"], replace(linked["b"][0], seller_id="a", listing_id="a-z")))
+    reused = AccountTimes("a", (*linked["a"], linked["b"][0]._replace(seller_id="a", listing_id="a-z")))
     assert times.network(members, linked).with_own("a", reused) is None  # its new strike reuses b's id
 
 
