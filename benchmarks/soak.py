@@ -34,18 +34,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from agents.kafka.broker import local_replication
 from agents.kafka.clients import create_topics, reader, wait_for_group
-from agents.kafka.group_lag import read_group_lags
 from agents.processes import LoggedProcess, first_exit, terminate, worker_command
-from benchmarks.common import benchmark_parser, cluster, log_dir, worker_env, write_report
+from benchmarks.common import benchmark_parser, cluster, group_lags, log_dir, start_feeder, worker_env, write_report
 from pipeline import topics
 from pipeline.settings import Settings
 
 SAMPLE_EVERY_S = 5.0
+WARMUP_OUTCOMES_S = 1800.0  # longest wait for the feedback group to apply the warm-up's outcomes
+OUTCOMES_SETTLED = 2000  # outcomes still to apply when the warm-up counts as applied
 SETTLE_S = 300.0  # a worker's first five minutes: caches and state fill; growth is judged after them
 ERROR = re.compile(r"\] \[(?:ERROR|CRITICAL)\]")
 DIGITS = re.compile(r"\d+")  # an error's kind: its text with the numbers in it (partitions, times) masked
@@ -148,30 +147,12 @@ async def _follow_outcomes(bootstrap: str, ledger: Ledger, stop: threading.Event
         await consumer.stop()
 
 
-async def group_lags(bootstrap: str, groups: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Each group's lag over its topics, from its committed offsets (what a restart resumes from)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await consumer.start()
+def _outcome_lag(bootstrap: str, watched: dict[str, tuple[str, ...]], app_group: str) -> int:
     try:
-        lags = dict.fromkeys(groups, 0)
-        for row in await read_group_lags(admin, consumer, groups):
-            lags[row.group] += row.lag
-        return lags
-    finally:
-        await consumer.stop()
-        await admin.close()
-
-
-def _feeder(bootstrap: str, count: int, rate: float | None, seed: int, labels: Path, log: Path) -> LoggedProcess:
-    """``counterscan generate`` publishing ``count`` listings (at ``rate`` a second, or as fast as it
-    can) in a process of its own: in this one, the generator would share a core with the outcome
-    reader and fall behind the rate."""
-    pace = ["--rate", str(rate)] if rate else []
-    return LoggedProcess([sys.executable, "-m", "agents.cli", "generate", "--count", str(count), *pace, "--seed",
-                          str(seed), "--labels", str(labels), "--no-progress"], log,
-                         {"COUNTERSCAN_BOOTSTRAP_SERVERS": bootstrap})
+        return asyncio.run(group_lags(bootstrap, {app_group: watched[app_group]}))[app_group]
+    except Exception as exc:  # a sample the broker did not answer: asked again
+        print(f"lag sample skipped: {exc!r}", file=sys.stderr)
+        return OUTCOMES_SETTLED + 1
 
 
 def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, restart_every_s: float,
@@ -180,7 +161,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
     with cluster() as (bootstrap, broker, _pid), log_dir(keep_logs, "soak") as logs:
         asyncio.run(create_topics(bootstrap, local_replication(Settings.load())))
         env = worker_env(bootstrap, "soak")
-        group = env["COUNTERSCAN_SCAN_GROUP_ID"]
+        group, app_group = env["COUNTERSCAN_SCAN_GROUP_ID"], env["COUNTERSCAN_APP_ID"]
         lives: list[WorkerLife] = []
 
         def start_worker(role: str) -> WorkerLife:
@@ -205,8 +186,8 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
         # The scan group on listings.raw; the feedback agents' group (Faust's) on the outcomes: the
         # reputation a scan reads is only as fresh as the outcomes the feedback worker has applied.
         watched = {group: (topics.LISTINGS_RAW.name,),
-                   env["COUNTERSCAN_APP_ID"]: (topics.OUTCOMES.name, topics.OUTCOMES_BY_SELLER.name)}
-        largest_lag = largest_outcome_lag = outcome_lag = restarts = 0
+                   app_group: (topics.OUTCOMES.name, topics.OUTCOMES_BY_SELLER.name)}
+        largest_lag = largest_outcome_lag = outcome_lag = restarts = warmup_outcome_lag = 0
         warmup_s = 0.0
         feeder: LoggedProcess | None = None
         label_files = [logs / "warmup-labels.jsonl", logs / "labels.jsonl"]
@@ -221,7 +202,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                 # would still be meeting most of them during the measurement: its memory would follow
                 # the state filling up, not tell a leak. The warm-up listings (another seed, the same
                 # pools) are published as fast as they go and all decided before the soak begins.
-                feeder = _feeder(bootstrap, warmup, None, seed + 1, label_files[0], logs / "warmup.log")
+                feeder = start_feeder(bootstrap, warmup, None, seed + 1, label_files[0], logs / "warmup.log")
                 began = time.monotonic()
                 while len(ledger.accounted) < warmup and time.monotonic() - began < 1800:
                     time.sleep(SAMPLE_EVERY_S)
@@ -229,13 +210,22 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                     if feeder.poll() not in (None, 0):
                         raise RuntimeError(f"the warm-up generator failed: {feeder.exit_description()}")
                     print(f"warm-up {len(ledger.accounted)} of {warmup} decided", file=sys.stderr)
-                warmup_s = time.monotonic() - began
                 if len(ledger.accounted) < warmup:  # the soak would measure state still filling; the
                     # feeder, still publishing, is stopped on the way out like every other process
-                    raise RuntimeError(f"the warm-up was not decided in {warmup_s:.0f} s: "
+                    raise RuntimeError(f"the warm-up was not decided in {time.monotonic() - began:.0f} s: "
                                        f"{len(ledger.accounted)} of {warmup} listings")
+                # Published as fast as they go, the warm-up's listings bring outcomes back faster than
+                # the offering will: its reputation is part of the state, so the clock starts once the
+                # feedback group has applied them (or after WARMUP_OUTCOMES_S, reported either way).
+                deadline = time.monotonic() + WARMUP_OUTCOMES_S
+                while (warmup_outcome_lag := _outcome_lag(bootstrap, watched, app_group)) > OUTCOMES_SETTLED \
+                        and time.monotonic() < deadline:
+                    sample()
+                    print(f"warm-up outcomes: {warmup_outcome_lag} not yet applied", file=sys.stderr)
+                    time.sleep(SAMPLE_EVERY_S)
+                warmup_s = time.monotonic() - began
             count = int(duration * rate)
-            feeder = _feeder(bootstrap, count, rate, seed, label_files[1], logs / "generate.log")
+            feeder = start_feeder(bootstrap, count, rate, seed, label_files[1], logs / "generate.log")
             started = time.monotonic()
             next_restart = started + restart_every_s
             while feeder.poll() is None:
@@ -245,7 +235,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
                 try:
                     lags = asyncio.run(group_lags(bootstrap, watched))
                     largest_lag = max(largest_lag, lags[group])
-                    outcome_lag = lags[env["COUNTERSCAN_APP_ID"]]
+                    outcome_lag = lags[app_group]
                     largest_outcome_lag = max(largest_outcome_lag, outcome_lag)
                 except Exception as exc:  # a sample the broker did not answer is skipped
                     print(f"lag sample skipped: {exc!r}", file=sys.stderr)
@@ -290,7 +280,7 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
             "minutes": minutes, "rate_asked_per_s": rate, "listings_offered": offered,
             "offered_per_s": round(offered / offered_s, 1), "workers": workers,
             "feedback_workers": feedback_workers, "restarts": restarts,
-            "warmup_listings": warmed, "warmup_s": round(warmup_s, 1),
+            "warmup_listings": warmed, "warmup_s": round(warmup_s, 1), "warmup_outcome_lag": warmup_outcome_lag,
             "lost": lost + warmup_lost, "duplicate_decisions": ledger.duplicates, "largest_lag": largest_lag,
             "largest_outcome_lag": largest_outcome_lag, "outcome_lag_at_end": outcome_lag,
             "errors_logged": len(errors), "error_kinds": dict(kinds.most_common(10)),
