@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from agents.cpu import CpuUse
 from agents.kafka.broker import local_replication
 from agents.kafka.clients import create_topics, partition_ids, wait_for_group
+from agents.kafka.group_lag import read_group_lags
 from agents.processes import LoggedProcess, first_exit, terminate, worker_command
-from benchmarks.common import benchmark_parser, cluster, group_lags, log_dir, start_feeder, worker_env, write_report
+from benchmarks.common import benchmark_parser, cluster, log_dir, start_feeder, worker_env, write_report
 from benchmarks.profile import Components, PySpy, breakdown, budget, busy
 from pipeline import topics
 from pipeline.settings import PROJECT_ROOT, Settings
@@ -77,6 +79,19 @@ async def _ends(bootstrap: str, names: Sequence[str]) -> int:
 def records_on(bootstrap: str, *names: str) -> int:
     """Records written to the topics so far (the sum of their end offsets)."""
     return asyncio.run(_ends(bootstrap, names))
+
+
+async def committed(bootstrap: str, group: str, topic: str) -> int:
+    """The records of ``topic`` the group has committed (the sum of its committed offsets)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        return sum(row.position for row in await read_group_lags(admin, consumer, {group: (topic,)}))
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 def _checked(processes: Sequence[LoggedProcess]) -> None:
@@ -125,7 +140,6 @@ def drain(bootstrap: str, env: dict[str, str], outcomes: int, broker_pid: int | 
           spy: PySpy | None, timeout_s: float) -> dict[str, Any]:
     """One feedback worker on the backlog, from the first outcome it commits to the last."""
     worker = LoggedProcess(worker_command(), logs / "feedback.log", {**env, **Settings.env(roles="feedback")})
-    group = {env["COUNTERSCAN_APP_ID"]: (topics.OUTCOMES_BY_SELLER.name,)}
     cpu = CpuUse({"worker": [worker.pid], "broker": [broker_pid] if broker_pid else []})
     started = time.monotonic()
     opened: tuple[float, int] | None = None
@@ -133,8 +147,7 @@ def drain(bootstrap: str, env: dict[str, str], outcomes: int, broker_pid: int | 
     try:
         while True:
             _checked([worker])
-            lag = asyncio.run(group_lags(bootstrap, group))[env["COUNTERSCAN_APP_ID"]]
-            applied = records_on(bootstrap, topics.OUTCOMES_BY_SELLER.name) - lag  # committed by the apply agent
+            applied = asyncio.run(committed(bootstrap, env["COUNTERSCAN_APP_ID"], topics.OUTCOMES_BY_SELLER.name))
             now = time.monotonic()
             if applied and opened is None:
                 opened = (now, applied)
@@ -150,6 +163,7 @@ def drain(bootstrap: str, env: dict[str, str], outcomes: int, broker_pid: int | 
                 raise TimeoutError(f"{applied} of {outcomes} outcomes applied after {timeout_s:.0f} s")
             time.sleep(POLL_S)
         cpu.close()
+        peak_rss_mb = peak_rss(worker.pid)
     finally:
         if spy is not None and opened is not None:
             spy.stop()
@@ -160,7 +174,18 @@ def drain(bootstrap: str, env: dict[str, str], outcomes: int, broker_pid: int | 
             "per_s": round(measured / seconds, 1) if seconds else None,
             "cpu_us_per_outcome": cpu.per_listing_us(measured),
             "per_s_by_tenth": rates_by_segment(progress, opened[1], outcomes),
-            "recommendations": records_on(bootstrap, topics.SUSPECTS_SELLERS.name)}
+            "recommendations": records_on(bootstrap, topics.SUSPECTS_SELLERS.name), "peak_rss_mb": peak_rss_mb}
+
+
+def peak_rss(pid: int) -> float | None:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
 
 
 def rates_by_segment(progress: Sequence[tuple[float, int]], first: int, last: int,

@@ -20,7 +20,7 @@ repeated id once.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -169,15 +169,14 @@ class NetworkStrikes:
         edit = len(changed) < REBUILT_FROM
         column = self.column
         for at in changed:
-            if (old := self.parts[at]) is not None:
-                self._count(old, -1)
-                column = without(column, old.sorted) if edit else column
-            strikes = current[at]
+            old, strikes = self.parts[at], current[at]
             part = accounts.of(self.members[at], strikes) if strikes else None
             self.versions[at], self.version_ids[at], self.parts[at] = strikes, id(strikes), part
-            if part is not None:
-                self._count(part, 1)
-                column = merged(column, part.sorted) if edit else column
+            self._recount(old, part)
+            if edit and old is not None:
+                column = without(column, old.sorted)
+            if edit and part is not None:
+                column = merged(column, part.sorted)
         if not edit:
             column = np.sort(np.concatenate([NO_TIMES, *(p.micros for p in self.parts if p is not None)]))
         self.column = column
@@ -188,17 +187,40 @@ class NetworkStrikes:
         old = self.part_of(seller_id)
         if self.unsure - (old is not None and not old.sure) + (not own.sure):
             return None
-        removed, added = Counter(old.ids if old else ()), Counter(own.ids)
-        counts = self.id_counts
-        if any(counts[i] - removed[i] > 1 for i in self.repeated if i not in added) \
-                or any(counts[i] - removed[i] + n > 1 for i, n in added.items()):
+        if self._repeats_with(old.ids if old else [], own.ids):
             return None
         return merged(without(self.column, old.sorted) if old else self.column, own.sorted)
 
-    def _count(self, part: AccountTimes, sign: int) -> None:
-        self.unsure += sign * (not part.sure)
+    def _repeats_with(self, old_ids: list[str], own_ids: list[str]) -> bool:
+        """Whether some outcome id would be counted twice once ``own_ids`` replace ``old_ids``."""
         counts, repeated = self.id_counts, self.repeated
-        for outcome_id in part.ids:
+        old_set, own_set = set(old_ids), set(own_ids)
+        if len(old_set) == len(old_ids) and len(own_set) == len(own_ids):  # each id once per account: by sets
+            # an id kept from the old part repeats if it did; a new one if any account has it; a repeated id
+            # the seller's part drops still repeats unless dropping it leaves one
+            return (any(i not in own_set and (i not in old_set or counts[i] > 2) for i in repeated)
+                    or not repeated.isdisjoint(own_set & old_set)
+                    or not counts.keys().isdisjoint(own_set - old_set))
+        removed, added = Counter(old_ids), Counter(own_ids)
+        return (any(counts[i] - removed[i] > 1 for i in repeated if i not in added)
+                or any(counts[i] - removed[i] + n > 1 for i, n in added.items()))
+
+    def _recount(self, old: AccountTimes | None, new: AccountTimes | None) -> None:
+        """Count ``new``'s outcome ids in place of ``old``'s. A ring account's next record keeps most
+        of its 64 strikes: when each part holds an id once, only the ids that differ are counted."""
+        self.unsure += (new is not None and not new.sure) - (old is not None and not old.sure)
+        before, after = old.ids if old is not None else [], new.ids if new is not None else []
+        old_set, new_set = set(before), set(after)
+        if len(old_set) == len(before) and len(new_set) == len(after):
+            self._count(old_set - new_set, -1)
+            self._count(new_set - old_set, 1)
+        else:
+            self._count(before, -1)
+            self._count(after, 1)
+
+    def _count(self, ids: Iterable[str], sign: int) -> None:
+        counts, repeated = self.id_counts, self.repeated
+        for outcome_id in ids:
             counts[outcome_id] += sign
             if counts[outcome_id] > 1:
                 repeated.add(outcome_id)

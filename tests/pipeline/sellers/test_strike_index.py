@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -143,3 +144,31 @@ def test_a_change_past_the_journal_is_not_looked_for():  # what shows the journa
     dict.__setitem__(linked, "b", strikes_of("b", rng, 3, "y"))
     assert times.network(members, linked).column.tolist() == before
     assert StrikeTimes().network(members, linked).column.size == 4  # a new index reads everything
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_outcome_ids_counted_twice_are_found_as_by_counting_them_all(seed: int):
+    """Ids drawn from a small pool, so they repeat within and across accounts: the counts kept as
+    accounts change, and with_own's answer, equal counting every id of the network again."""
+    rng = random.Random(seed)
+    members = tuple(f"s{n}" for n in range(8))
+    serial = iter(range(10**6))
+
+    def strikes(seller: str) -> tuple[OutcomeRecord, ...]:
+        return tuple(OutcomeRecord(f"{seller}-L{next(serial)}", seller, Outcome.CONFIRMED, "2026-11-20T00:00:00Z",
+                                   f"o{rng.randrange(40)}") for _ in range(rng.randrange(5)))
+
+    linked = {m: strikes(m) for m in members}
+    times = StrikeTimes()
+    for _ in range(60):
+        linked[rng.choice(members)] = strikes(rng.choice(members))  # one account's next record
+        linked = {m: tuple(r._replace(seller_id=m) for r in s) if s and s[0].seller_id != m else s
+                  for m, s in linked.items()}
+        index = times.network(members, linked)
+        every = Counter(r.outcome_id for m in members for r in linked[m])
+        assert +index.id_counts == +every and index.repeated == {i for i, n in every.items() if n > 1}
+        seller = rng.choice(members)
+        kept = linked[seller][rng.randrange(len(linked[seller]) + 1):]
+        own = AccountTimes(seller, (*kept, *strikes(seller)))
+        after = every - Counter(r.outcome_id for r in linked[seller]) + Counter(own.ids)
+        assert (index.with_own(seller, own) is None) == any(n > 1 for n in after.values())
