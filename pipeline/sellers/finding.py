@@ -27,6 +27,7 @@ from typing import Any, Final, NamedTuple
 
 import numpy as np
 
+from pipeline.sellers.evidence import evidence
 from pipeline.sellers.networks.graph import SellerNetworks
 from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.recommendations import (
@@ -89,20 +90,11 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
     leading = [(ids[at], count) for at, count in zip(ranked[:MAX_LINKED + 1].tolist(),
                                                     takedowns[:MAX_LINKED + 1].tolist())]
     parts = [mine, *(index.parts_in(ranked.tolist(), seller_id) if index is not None else ())]
+    column = index.with_own(seller_id, mine) if index is not None else mine.sorted
+    assert column is not None  # judged sure above
     return recommendation_record(seller_id, seller, network, max(len(ids), 1), leading or [(seller_id, 0)],
-                                 _in_window(parts, now_us, window_us), now, policy, rules_version)
-
-
-def _in_window(parts: Sequence[AccountTimes], now_us: int, window_us: int) -> list[OutcomeRecord]:
-    """The strikes within the window ending at ``now_us``, by time; ties in the order of ``parts``
-    (the reference's: the seller's own strikes, then its accounts by rank, each in its order)."""
-    micros = np.concatenate([part.micros for part in parts])
-    by_time = np.argsort(micros, kind="stable")
-    ordered = micros[by_time]
-    first = np.searchsorted(ordered, now_us - window_us, side="left")  # now - t <= window ...
-    end = np.searchsorted(ordered, now_us, side="right")  # ... and t <= now
-    records = [record for part in parts for record in part.strikes]
-    return [records[at] for at in by_time[first:end].tolist()]
+                                 evidence(seller_id, mine, parts, index, column, now_us, window_us), now, policy,
+                                 rules_version)
 
 
 def _standings(seller_id: str, mine: AccountTimes, index: NetworkStrikes | None, now_us: int, window_us: int,

@@ -63,16 +63,29 @@ def recommend(seller_id: str, outcomes: Iterable[OutcomeRecord], networks: Selle
         return None
     times = [t for t, _ in strikes]  # in order: now - t <= window and t <= now is one slice
     in_window = [r for _, r in strikes[bisect_left(times, now - policy.window):bisect_right(times, now)]]
-    return recommendation_record(seller_id, own, network, len(linked), linked[:MAX_LINKED + 1], in_window, now,
-                                 policy, rules_version)
+    return recommendation_record(seller_id, own, network, len(linked), linked[:MAX_LINKED + 1], evidence_of(in_window),
+                                 now, policy, rules_version)
+
+
+class Evidence(NamedTuple):
+    """What a record cites of the strikes within the window: the first ``MAX_EVIDENCE`` of their
+    distinct listing ids in sorted order, and the last ``MAX_EVIDENCE`` strikes, oldest first."""
+
+    listings: list[str]
+    outcomes: Sequence[OutcomeRecord]
+
+
+def evidence_of(in_window: Sequence[OutcomeRecord]) -> Evidence:
+    """The evidence of the strikes within the window, all of them given oldest first."""
+    return Evidence(heapq.nsmallest(MAX_EVIDENCE, set(map(LISTING_ID, in_window))), in_window[-MAX_EVIDENCE:])
 
 
 def recommendation_record(seller_id: str, own: Judged, network: Judged, accounts: int,
-                          leading: Sequence[tuple[str, int]], in_window: Sequence[OutcomeRecord], now: datetime,
+                          leading: Sequence[tuple[str, int]], evidence: Evidence, now: datetime,
                           policy: RepeatInfringerPolicy, rules_version: str) -> dict[str, Any]:
     """The record, from the two judgements, the network's size in accounts (1 for a seller
     without one), its first ``MAX_LINKED + 1`` accounts ranked with their takedowns (the seller
-    alone when it has none), and the strikes within the window, oldest first."""
+    alone when it has none), and the evidence of the strikes within the window."""
     scope = "seller" if own.repeat_infringer else "network"
     deciding = own if own.repeat_infringer else network
     others = [(member, count) for member, count in leading if member != seller_id][:MAX_LINKED]
@@ -87,9 +100,9 @@ def recommendation_record(seller_id: str, own: Judged, network: Judged, accounts
         "network": {**_verdict(network), "accounts": accounts,
                     "linked_sellers": [{"seller_id": m, "confirmed_takedowns": c} for m, c in others]},
         "evidence": {
-            "listings": heapq.nsmallest(MAX_EVIDENCE, set(map(LISTING_ID, in_window))),
+            "listings": evidence.listings,
             "outcomes": [{"outcome_id": r.outcome_id, "listing_id": r.listing_id, "seller_id": r.seller_id,
-                          "outcome": r.outcome.value, "decided_at": r.decided_at} for r in in_window[-MAX_EVIDENCE:]],
+                          "outcome": r.outcome.value, "decided_at": r.decided_at} for r in evidence.outcomes],
         },
         "reasons": _reasons(seller_id, own, network, accounts, others, policy),
         "rules_version": rules_version,

@@ -19,6 +19,7 @@ repeated id once.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,8 @@ from pipeline.sellers.outcomes import OutcomeRecord
 from pipeline.sellers.repeat_infringer import read_time
 from pipeline.sellers.reputation import Outcome
 
-__all__ = ["AccountTimes", "FollowedStrikes", "NetworkStrikes", "StrikeTimes", "from_micros", "to_micros"]
+__all__ = ["AccountTimes", "FollowedStrikes", "NetworkStrikes", "StrikeTimes", "differences", "from_micros",
+           "to_micros"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
@@ -119,8 +121,8 @@ class AccountTimes:
 class NetworkStrikes:
     """Every strike of one network's accounts (as the caller follows them) in one sorted column."""
 
-    __slots__ = ("members", "versions", "version_ids", "parts", "column", "id_counts", "repeated", "unsure",
-                 "seen_in", "seen", "_position")
+    __slots__ = ("members", "versions", "version_ids", "parts", "column", "listings", "id_counts", "repeated",
+                 "unsure", "seen_in", "seen", "pending", "_position")
 
     def __init__(self, members: tuple[str, ...]) -> None:
         self.members = members
@@ -128,11 +130,13 @@ class NetworkStrikes:
         self.version_ids = np.full(len(members), id(None), dtype=np.uint64)
         self.parts: list[AccountTimes | None] = [None] * len(members)
         self.column = NO_TIMES
+        self.listings: list[str] = []  # every strike's listing id, sorted: what a record's evidence lists first
         self.id_counts: Counter[str] = Counter()
         self.repeated: set[str] = set()  # outcome ids counted more than once
         self.unsure = 0  # parts not sure to agree with the reference
         self.seen_in: FollowedStrikes | None = None  # refreshed last from this journal,
         self.seen = 0  # at this version of it
+        self.pending: list[int] = []  # positions of members to read at the next refresh, whatever the journal says
         self._position: dict[str, int] | None = None
 
     def part_of(self, seller_id: str) -> AccountTimes | None:
@@ -155,7 +159,8 @@ class NetworkStrikes:
         journal = linked.changed_since(self.seen) if linked is self.seen_in else None
         if journal is not None and len(journal) < len(self.members):
             position = self._positions()
-            candidates = sorted({at for seller in journal if (at := position.get(seller)) is not None})
+            candidates = sorted({at for seller in journal if (at := position.get(seller)) is not None}
+                                | set(self.pending))
             current = dict(zip(candidates, map(linked.get, (self.members[at] for at in candidates))))
             changed = [at for at in candidates if current[at] is not self.versions[at]]
         else:
@@ -166,20 +171,57 @@ class NetworkStrikes:
             current = dict(zip(changed, (everything[at] for at in changed)))
         if isinstance(linked, FollowedStrikes):
             self.seen_in, self.seen = linked, linked.version
+        self.pending = []
         edit = len(changed) < REBUILT_FROM
         column = self.column
+        removed: Counter[str] = Counter()  # listings, when rebuilt
+        added: list[str] = []
         for at in changed:
             old, strikes = self.parts[at], current[at]
             part = accounts.of(self.members[at], strikes) if strikes else None
             self.versions[at], self.version_ids[at], self.parts[at] = strikes, id(strikes), part
             self._recount(old, part)
-            if edit and old is not None:
-                column = without(column, old.sorted)
-            if edit and part is not None:
-                column = merged(column, part.sorted)
+            gone, new = differences([r.listing_id for r in old.strikes] if old is not None else [],
+                                    [r.listing_id for r in part.strikes] if part is not None else [])
+            if edit:
+                column = without(column, old.sorted) if old is not None else column
+                column = merged(column, part.sorted) if part is not None else column
+                self._relist(gone, new)
+            else:
+                removed.update(gone)
+                added.extend(new)
         if not edit:
             column = np.sort(np.concatenate([NO_TIMES, *(p.micros for p in self.parts if p is not None)]))
+            kept = [listing for listing in self.listings if not _taken(removed, listing)] if removed else self.listings
+            self.listings = sorted([*kept, *added])  # two sorted runs: merged, not sorted anew
         self.column = column
+
+    def _relist(self, removed: Iterable[str], added: Iterable[str]) -> None:
+        """Keep :attr:`listings` sorted with one copy of each of ``removed`` out and ``added`` in."""
+        listings = self.listings
+        for listing in removed:
+            del listings[bisect_left(listings, listing)]
+        for listing in added:
+            insort(listings, listing)
+
+    def moved_to(self, members: tuple[str, ...]) -> None:
+        """Become the index of ``members``, a network this one's accounts are all part of (it grew
+        or merged with another): its parts, counts and columns are kept, and the accounts new to
+        it are read at the next refresh. A ring grows by an account every few outcomes, and
+        building its index anew each time was a fifth of a feedback worker's time in a soak."""
+        old = self._positions()
+        taken = [(at, was) for at, member in enumerate(members) if (was := old.get(member)) is not None]
+        versions: list[object] = [None] * len(members)
+        parts: list[AccountTimes | None] = [None] * len(members)
+        version_ids = np.full(len(members), id(None), dtype=np.uint64)
+        for at, was in taken:
+            versions[at], parts[at] = self.versions[was], self.parts[was]
+        if taken:
+            now_at, was_at = np.array(taken, dtype=np.int64).T
+            version_ids[now_at] = self.version_ids[was_at]
+        self.members, self.versions, self.version_ids, self.parts = members, versions, version_ids, parts
+        self.pending = [at for at, member in enumerate(members) if member not in old]
+        self._position = None
 
     def with_own(self, seller_id: str, own: AccountTimes) -> np.ndarray | None:
         """The column with the seller's followed strikes replaced by ``own`` (its record's newest),
@@ -207,16 +249,11 @@ class NetworkStrikes:
 
     def _recount(self, old: AccountTimes | None, new: AccountTimes | None) -> None:
         """Count ``new``'s outcome ids in place of ``old``'s. A ring account's next record keeps most
-        of its 64 strikes: when each part holds an id once, only the ids that differ are counted."""
+        of its 64 strikes, so only the ids that differ are counted."""
         self.unsure += (new is not None and not new.sure) - (old is not None and not old.sure)
-        before, after = old.ids if old is not None else [], new.ids if new is not None else []
-        old_set, new_set = set(before), set(after)
-        if len(old_set) == len(before) and len(new_set) == len(after):
-            self._count(old_set - new_set, -1)
-            self._count(new_set - old_set, 1)
-        else:
-            self._count(before, -1)
-            self._count(after, 1)
+        removed, added = differences(old.ids if old is not None else [], new.ids if new is not None else [])
+        self._count(removed, -1)
+        self._count(added, 1)
 
     def _count(self, ids: Iterable[str], sign: int) -> None:
         counts, repeated = self.id_counts, self.repeated
@@ -239,6 +276,7 @@ class StrikeTimes:
         self.members_held = members_held
         self._known: dict[str, AccountTimes] = {}
         self._networks: OrderedDict[int, NetworkStrikes] = OrderedDict()  # by id() of its members tuple
+        self._holder: dict[str, int] = {}  # account -> id() of the members tuple of the index holding it
         self._held = 0
 
     def of(self, seller_id: str, strikes: Sequence[OutcomeRecord]) -> AccountTimes:
@@ -252,20 +290,56 @@ class StrikeTimes:
         :meth:`pipeline.sellers.networks.graph.SellerNetworks.member_ids` keeps), up to date."""
         index = self._networks.get(id(members))  # an index holds its tuple: the id is not reused
         if index is None:
-            index = NetworkStrikes(members)
+            index = self._grown_into(members) or NetworkStrikes(members)
             self._networks[id(members)] = index
             self._held += len(members)
+            self._holder.update(dict.fromkeys(members, id(members)))
             while self._held > self.members_held and len(self._networks) > 1:
-                self._held -= len(self._networks.popitem(last=False)[1].members)
+                key, evicted = self._networks.popitem(last=False)
+                self._held -= len(evicted.members)
+                for member in evicted.members:
+                    if self._holder.get(member) == key:
+                        del self._holder[member]
         else:
             self._networks.move_to_end(id(members))
         index.refresh(linked, self)
         return index
 
+    def _grown_into(self, members: tuple[str, ...]) -> NetworkStrikes | None:
+        """The largest index held whose accounts are all among ``members``, moved to them (and no
+        longer held under its old members); None if there is none."""
+        holders = Counter(key for member in members if (key := self._holder.get(member)) is not None)
+        for key, count in holders.most_common():
+            index = self._networks.get(key)
+            if index is not None and count == len(index.members):
+                del self._networks[key]
+                self._held -= len(index.members)
+                index.moved_to(members)
+                return index
+        return None
+
     def forget_missing(self, current: Mapping[str, object]) -> None:
         """Drop accounts no longer holding strikes, once they are as many as those that do."""
         if len(self._known) > 2 * len(current) + 1024:
             self._known = {seller: times for seller, times in self._known.items() if seller in current}
+
+
+def differences(before: list[str], after: list[str]) -> tuple[Iterable[str], Iterable[str]]:
+    """What ``before`` has more of than ``after``, and what ``after`` has more of, each value as
+    often as it has more (by sets when neither list repeats a value)."""
+    old, new = set(before), set(after)
+    if len(old) == len(before) and len(new) == len(after):
+        return old - new, new - old
+    old_counts, new_counts = Counter(before), Counter(after)
+    return (old_counts - new_counts).elements(), (new_counts - old_counts).elements()
+
+
+def _taken(wanted: Counter[str], value: str) -> bool:
+    """Whether ``value`` is one of the copies still ``wanted``; takes it if so."""
+    if wanted[value] > 0:
+        wanted[value] -= 1
+        return True
+    return False
 
 
 def without(column: np.ndarray, values: np.ndarray) -> np.ndarray:

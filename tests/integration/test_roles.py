@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.error
@@ -9,7 +10,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from agents.processes import free_port
+from aiokafka.admin import AIOKafkaAdminClient
+
+from agents.kafka.clients import group_state, wait_for_group
+from agents.processes import first_exit, free_port
 from agents.testing import running_worker
 
 
@@ -46,3 +50,30 @@ def test_a_feedback_only_worker_starts_and_serves_seller_views(topics_created: s
         assert health == 200
         status, body = get(f"http://127.0.0.1:{port}/sellers/nobody")  # the metrics port: monitoring only
         assert status == 404 and b"unknown seller" not in body
+
+
+def test_a_scan_only_worker_stays_out_of_the_feedback_workers_group(topics_created: str, tmp_path: Path):
+    """Faust's group is the feedback workers': a scan worker joining it rebalanced their table
+    partitions with each of its restarts."""
+    app_id = f"roles-{uuid.uuid4().hex[:6]}"
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "scan").mkdir()
+    with running_worker(topics_created, tmp_path / "feedback", roles="feedback", app_id=app_id) as feedback:
+        asyncio.run(wait_for_group(topics_created, app_id, 1, timeout_s=90, exited=lambda: first_exit([feedback])))
+        with running_worker(topics_created, tmp_path / "scan", roles="scan", app_id=app_id,
+                            scan_group_id=f"{app_id}-listings") as scan:
+            running = [feedback, scan]
+            asyncio.run(wait_for_group(topics_created, f"{app_id}-listings", 1, timeout_s=90,
+                                       exited=lambda: first_exit(running)))
+            asyncio.run(wait_for_group(topics_created, f"{app_id}-scan", 1, timeout_s=90,
+                                       exited=lambda: first_exit(running)))  # its Faust app, in a group of its own
+
+            async def members() -> tuple[str, int]:
+                admin = AIOKafkaAdminClient(bootstrap_servers=topics_created)
+                await admin.start()
+                try:
+                    return await group_state(admin, app_id)
+                finally:
+                    await admin.close()
+
+            assert asyncio.run(members()) == ("Stable", 1)

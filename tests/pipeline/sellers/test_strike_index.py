@@ -40,6 +40,7 @@ def test_the_column_is_every_followed_strike_sorted(changed_at_once: int):
     for round_ in range(30):
         index = times.network(members, linked)
         assert index.column.tolist() == sorted(t for m in linked for t in AccountTimes(m, linked[m]).micros.tolist())
+        assert index.listings == sorted(r.listing_id for m in linked for r in linked[m])
         times.read.clear()
         touched = rng.sample(members, changed_at_once)
         for member in touched:
@@ -172,3 +173,40 @@ def test_outcome_ids_counted_twice_are_found_as_by_counting_them_all(seed: int):
         own = AccountTimes(seller, (*kept, *strikes(seller)))
         after = every - Counter(r.outcome_id for r in linked[seller]) + Counter(own.ids)
         assert (index.with_own(seller, own) is None) == any(n > 1 for n in after.values())
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("journal", [True, False])
+def test_a_network_that_grows_or_merges_keeps_its_index_and_reads_only_its_new_accounts(seed: int, journal: bool):
+    rng = random.Random(seed)
+    followed: dict[str, tuple[OutcomeRecord, ...]] = FollowedStrikes() if journal else {}
+    for n in range(200):
+        if rng.random() < 0.7:
+            followed[f"s{n}"] = strikes_of(f"s{n}", rng, rng.randrange(1, 4), "a")
+    times = Counting()
+    ring: tuple[str, ...] = ("s0", "s1")
+    small: tuple[str, ...] = ("s150", "s151", "s152")
+    times.network(small, followed)
+    index = times.network(ring, followed)
+    for step in range(40):
+        times.read.clear()
+        if step % 10 == 9:  # the small network joins the ring
+            grown, joined = tuple(sorted({*ring, *small})), set(small)
+        else:
+            joined = {f"s{rng.randrange(2, 150)}"} - set(ring)
+            grown = tuple(sorted({*ring, *joined}))
+        changed = rng.choice(grown)
+        followed[changed] = strikes_of(changed, rng, rng.randrange(1, 5), f"r{step}")
+        grown_index = times.network(grown, followed)
+        assert grown_index is index  # the ring's index, moved to its new members
+        expected_read = {m for m in joined if m in followed and step % 10 != 9} | {changed}
+        assert set(times.read) <= expected_read | set(small)  # nothing else is read again
+        assert index.column.tolist() == sorted(t for m in grown if m in followed
+                                               for t in AccountTimes(m, followed[m]).micros.tolist())
+        assert index.listings == sorted(r.listing_id for m in grown if m in followed for r in followed[m])
+        assert +index.id_counts == Counter(r.outcome_id for m in grown if m in followed for r in followed[m])
+        ring = grown
+        if step % 10 == 9:
+            small = tuple(f"s{n}" for n in range(160 + step, 163 + step))
+            times.network(small, followed)
+    assert times._held == sum(len(i.members) for i in times._networks.values())
