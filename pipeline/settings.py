@@ -113,7 +113,9 @@ class Settings:
     ssl_cafile: Path | None = _setting(None, "CA certificate file that signed the brokers' certificates", "connection")
     ssl_certfile: Path | None = _setting(None, "client certificate file, for brokers that demand one", "connection")
     ssl_keyfile: Path | None = _setting(None, "private key of the client certificate", "connection")
-    app_id: str = _setting("counterscan", "Faust application id (prefix of its internal topics)", "worker")
+    app_id: str = _setting(
+        "counterscan", "Faust application id (prefix of its internal topics) and group of the feedback and notices "
+        "workers; a scan-only worker's Faust app is <app_id>-scan", "worker")
     roles: str = _setting(
         "scan,feedback",
         "what a worker runs: scan (the listing hot path), feedback (outcomes into seller reputation), notices "
