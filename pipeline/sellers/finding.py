@@ -67,21 +67,22 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
     mine = AccountTimes(seller_id, own)
     index = times.network(members, linked_strikes) if len(members) > 1 else None
     now_us, window_us = to_micros(now), to_micros(policy.window)
-    standings = _standings(seller_id, mine, index, now_us, window_us, policy.strikes)
-    if standings is None:
+    column = _column(seller_id, mine, index)
+    if column is None:
         return UNSURE
-    seller, network = standings
+    seller, network = _standings(mine, column, index is not None, now_us, window_us, policy.strikes)
     if not (seller.repeat_infringer or network.repeat_infringer):
         return None
     scope, deciding = ("seller", seller) if seller.repeat_infringer else ("network", network)
     if recommendation_id(seller_id, scope, deciding.since or now, rules_version) == published.recommendation_id:
         return None
     if scope == published.scope:
-        was = _standings(seller_id, AccountTimes(seller_id, published.before), index, now_us, window_us,
-                         policy.strikes)
-        if was is None:
+        before = AccountTimes(seller_id, published.before)
+        was_column = _column(seller_id, before, index)
+        if was_column is None:
             return UNSURE
-        was_seller, was_network = was
+        was_seller, was_network = _standings(before, was_column, index is not None, now_us, window_us,
+                                             policy.strikes)
         if (was_network if scope == "network" else was_seller).repeat_infringer:  # the finding continues
             return None
     ids, ranked, takedowns = networks.ranked_positions(seller_id)
@@ -90,24 +91,25 @@ def judge(seller_id: str, own: Sequence[OutcomeRecord], networks: SellerNetworks
     leading = [(ids[at], count) for at, count in zip(ranked[:MAX_LINKED + 1].tolist(),
                                                     takedowns[:MAX_LINKED + 1].tolist())]
     parts = [mine, *(index.parts_in(ranked.tolist(), seller_id) if index is not None else ())]
-    column = index.with_own(seller_id, mine) if index is not None else mine.sorted
-    assert column is not None  # judged sure above
     return recommendation_record(seller_id, seller, network, max(len(ids), 1), leading or [(seller_id, 0)],
                                  evidence(seller_id, mine, parts, index, column, now_us, window_us), now, policy,
                                  rules_version)
 
 
-def _standings(seller_id: str, mine: AccountTimes, index: NetworkStrikes | None, now_us: int, window_us: int,
-               need: int) -> tuple[Standing, Standing] | None:
-    """The seller's standing and its network's, with ``mine`` as the seller's strikes; None when unsure."""
+def _column(seller_id: str, mine: AccountTimes, index: NetworkStrikes | None) -> np.ndarray | None:
+    """The sorted strike times of the seller's network (of the seller alone without one), with
+    ``mine`` as the seller's strikes; None when a judgement on them might not agree with the reference."""
     if index is not None:
-        column = index.with_own(seller_id, mine)
-    else:
-        column = mine.sorted if mine.sure else None
-    if column is None:
-        return None
+        return index.with_own(seller_id, mine)
+    return mine.sorted if mine.sure else None
+
+
+def _standings(mine: AccountTimes, column: np.ndarray, networked: bool, now_us: int, window_us: int,
+               need: int) -> tuple[Standing, Standing]:
+    """The seller's standing and its network's (the seller's own without a network), from
+    :func:`_column`'s column with ``mine`` as the seller's strikes."""
     seller = _standing(mine.sorted, now_us, window_us, need)
-    return seller, _standing(column, now_us, window_us, need) if index is not None else seller
+    return seller, _standing(column, now_us, window_us, need) if networked else seller
 
 
 def _standing(column: np.ndarray, now_us: int, window_us: int, need: int) -> Standing:
