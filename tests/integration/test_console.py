@@ -49,7 +49,8 @@ REPORTS = PROJECT_ROOT / "reports"
 
 def near_known_image(brand: str, bits: int, pick: int) -> str:
     """A listing image ``bits`` bits away from one of the known counterfeit images of ``brand``. A matched
-    image links sellers, so a run picks its own: sellers of earlier runs on the same broker have takedowns."""
+    image links its seller with every seller whose listings match it, generated ones of other tests included:
+    no seller here with takedowns may carry one, or those sellers' decisions would change."""
     catalog = BrandCatalog.load()
     known = [int(h) for h, o in zip(catalog.images.hashes, catalog.images.owners) if catalog.brand_ids[o] == brand]
     return f"{known[pick % len(known)] ^ ((1 << bits) - 1):016x}"
@@ -66,9 +67,8 @@ def published(worker: str) -> dict:
     new = {"seller.created_at": "2026-11-01T00:00:00Z"}
     items = [
         listing(listing_id=f"{run}-main", marketplace=market, title="Gucci Marmont bag replica", brand="Gucci",
-                description="Replica of the Marmont, top grade.", image_phashes=[near_known_image("gucci", 6, int(run, 16)),
-                                                                                 "0123456789abcdef"],
-                **{"seller.id": seller, "seller.contact_hashes": [contact], "price.amount": 900.0}),
+                description="Replica of the Marmont, top grade.", image_phashes=["0123456789abcdef"],
+                **{"seller.id": seller, "seller.contact_hashes": [contact], "price.amount": 900.0}, **new),
         listing(listing_id=f"{run}-prada", marketplace=market, title="Prada Galleria bag mirror quality",
                 description="Top grade, mirror quality, fast shipping.", brand="Prada",
                 **{"seller.id": f"{run}-p", "price.amount": 1200.0}),
@@ -77,6 +77,7 @@ def published(worker: str) -> dict:
         listing(listing_id=f"{run}-lv", marketplace=market, title="Louis Vuitton Neverfull MM", brand="Louis Vuitton",
                 **{"seller.id": f"{run}-lv", "price.amount": 390.0}, **new),
         listing(listing_id=f"{run}-disguised", marketplace=market, title="Gucc1 Marmont shoulder bag", brand="",
+                image_phashes=[near_known_image("gucci", 6, int(run, 16)), "fedcba9876543210"],
                 **{"seller.id": f"{run}-d", "price.amount": 600.0}),
         listing(listing_id=f"{run}-script", marketplace=market, title=SCRIPT_TITLE, brand="Louis Vuitton",
                 description='"><svg onload="document.body.dataset.pwned=1">', **{"seller.id": f"{run}-x",
@@ -197,6 +198,13 @@ def queue_ids(driver: webdriver.Chrome, url: str, market: str) -> list[str]:
     return [row.get_attribute("data-review-id") for row in driver.find_elements(By.CSS_SELECTOR, "#queue tr.item")]
 
 
+def image_distances(driver: webdriver.Chrome) -> list[str | None]:
+    """The card's images in order: the Hamming distance to the nearest known counterfeit, None for no match."""
+    rows = driver.find_elements(By.CSS_SELECTOR, "#images tbody tr")
+    return [(found[0].get_attribute("data-distance") if (found := r.find_elements(By.CSS_SELECTOR, ".distance"))
+             else None) for r in rows]
+
+
 def save_screenshot(driver: webdriver.Chrome, name: str) -> None:
     REPORTS.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -243,14 +251,15 @@ def test_a_card_shows_the_highlighted_terms_and_the_signal_chart(consoles: list[
     sizes = [abs(float(b.get_attribute("data-contribution"))) for b in bars]
     assert sizes == sorted(sizes, reverse=True) and len(sizes) >= 4
     assert "USD" in driver.find_element(By.ID, "reference-price").text  # the brand's reference beside the price
-    distances = [d.get_attribute("data-distance") for d in driver.find_elements(By.CSS_SELECTOR, "#images .distance")]
-    assert distances == ["6"]  # the near copy of a known counterfeit image; the other image matches nothing
+    assert image_distances(driver) == [None]  # an image that matches no known counterfeit
 
     def linked_account_named(d) -> bool:  # the console reads the linked account's takedowns as they arrive
         d.get(card)
         return published["ring"] in " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, "#seller .linked"))
 
     assert wait(driver, linked_account_named, 60)
+    members = [r.text.split()[0] for r in driver.find_elements(By.CSS_SELECTOR, "#seller table.members tbody tr")]
+    assert members == [published["ring"]]  # linked by the contact alone: no matched image joins other tests' sellers
     contact = published["contact"]
     assert contact not in driver.page_source and contact[:12] in driver.page_source  # a prefix, never the point
     save_screenshot(driver, "console-card.png")
@@ -264,6 +273,7 @@ def test_prada_card_marks_counterfeit_phrases_and_disguised_spellings(consoles: 
         driver.get(f"{consoles[0]}/review/{review['review_id']}")
         title = driver.find_element(By.ID, "listing-title")
         assert expected in {(m.text, m.get_attribute("data-kind")) for m in title.find_elements(By.TAG_NAME, "mark")}
+    assert image_distances(driver) == ["6", None]  # a near copy of a known counterfeit image, and one that is not
 
 
 def test_a_second_reviewer_on_another_console_never_sees_the_claimed_item(consoles: list[str], browsers: dict,
