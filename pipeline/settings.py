@@ -148,6 +148,14 @@ class Settings:
     producer_compression: str = _setting(
         "snappy", f"codec of the hot path's outputs: {_either(COMPRESSION_CODECS)}", "tuning",
         choices=COMPRESSION_CODECS)
+    # chosen by `python -m benchmarks.latency --variants` (README, "Throughput, latency, memory"): at
+    # 1200 listings/s, 0.3 of the worker's CPU per listing of answering every fetch at once
+    fetch_min_bytes: int = _setting(
+        262_144, "least bytes the broker gathers for a scan worker's fetch before it answers (or "
+        "fetch_max_wait_ms passes): fewer, larger batches at low rates", "tuning", minimum=1)
+    fetch_max_wait_ms: int = _setting(
+        100, "longest the broker holds a scan worker's fetch to gather fetch_min_bytes, in milliseconds; "
+        "what a listing may wait at low rates", "tuning", minimum=0)
     fetch_max_bytes: int = _setting(67_108_864, "most bytes one fetch may return across partitions", "tuning",
                                     minimum=1)
     partition_fetch_bytes: int = _setting(8_388_608, "most bytes one fetch may return from one partition", "tuning",

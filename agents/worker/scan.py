@@ -173,6 +173,8 @@ class ListingScanService(Service):
             self.bootstrap_servers,
             group_id=settings.scan_group_id,
             max_poll_records=settings.batch_max_records,
+            fetch_min_bytes=settings.fetch_min_bytes,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
             fetch_max_bytes=settings.fetch_max_bytes,
             max_partition_fetch_bytes=settings.partition_fetch_bytes,
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
