@@ -12,6 +12,7 @@ import orjson
 from agents.kafka.clients import client_security, faust_credentials, resolve_bootstrap
 from agents.worker.background import BackgroundErrors
 from agents.worker.lag import GroupLagService
+from agents.worker.memory import MemoryTrimService
 from agents.worker.metrics import Metrics
 from agents.worker.monitor import AssignmentAwareMonitor
 from agents.worker.notices import register_notice_agents
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> faust.App:
     if "notices" in settings.role_set:
         register_notice_agents(app, settings, bootstrap, client_security(settings), metrics, errors)
     app.service(GroupLagService(settings, bootstrap, client_security(settings), metrics, errors))
+    app.service(MemoryTrimService(metrics, errors))  # the allocator's free pages back to the system
     app.service(ObservabilityServer(metrics, settings.metrics_host, settings.metrics_port, ready, errors))
     serve_seller_views(app, sellers)
     return app

@@ -87,6 +87,10 @@ class Metrics:
         self.background_errors = Counter("counterscan_background_errors", "Rounds of a background task (lag, "
                                          "state followers, reports, web views) cut short by an error and "
                                          "retried; the worker went on", ["task"], registry=r)
+        self.memory_returned = Counter("counterscan_memory_returned_bytes", "Resident memory the allocator held "
+                                       "free and gave back to the system at the worker's trims", registry=r)
+        self.memory_trim_seconds = Counter("counterscan_memory_trim_seconds", "Time spent trimming the "
+                                           "allocator's free memory", registry=r)
         self.rates_as_of = Gauge("counterscan_exchange_rates_as_of_timestamp_seconds", "When the exchange rates in "
                                  "force were taken (Unix time); 0 when the table gives no date", registry=r)
         self.brand_profiles = Gauge("counterscan_brand_profiles_loaded", "Brand profiles in force", registry=r)
