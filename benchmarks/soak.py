@@ -11,8 +11,9 @@ listings.raw) and the feedback group's lag on the outcomes (enforcement.outcomes
 and the re-keyed outcomes-by-seller).
 
 It reports, per worker process, its RSS when it started scanning, five minutes
-into its life, and at its end, the slope of its RSS after its first five
-minutes (MiB per minute) and its growth over that time; the largest lags seen
+into its life or into the offering (whichever is later: a worker that lived
+through the warm-up grew with the state it built), and at its end, the slope of
+its RSS after that (MiB per minute) and its growth over that time; the largest lags seen
 and the outcomes still waiting for the feedback worker when the offering ended;
 the ERROR lines the workers logged; and ``lost``: listings offered without a
 decision or a dead letter at the end (read read_committed; must be 0).
@@ -71,9 +72,12 @@ class WorkerLife:
     started: float
     rss: list[tuple[float, float]] = field(default_factory=list)
     stopped: float | None = None
+    # growth is judged from five minutes into its life or into the offering, whichever is later: a worker
+    # that lived through the warm-up grew with the state the warm-up built, which is not a leak
+    settled_after_s: float = SETTLE_S
 
     def report(self) -> dict[str, Any]:
-        settled = [(t, r) for t, r in self.rss if t >= SETTLE_S]
+        settled = [(t, r) for t, r in self.rss if t >= self.settled_after_s]
         at_5min = settled[0][1] if settled else None
         end = self.rss[-1][1] if self.rss else None
         return {
@@ -82,6 +86,7 @@ class WorkerLife:
             "lived_s": round((self.stopped or time.monotonic()) - self.started, 1),
             "rss_start_mb": round(self.rss[0][1], 1) if self.rss else None,
             "rss_at_5min_mb": round(at_5min, 1) if at_5min else None,
+            "settled_after_s": round(self.settled_after_s),
             "rss_end_mb": round(end, 1) if end else None,
             "rss_slope_mb_per_min_after_5min": round(_slope(settled) * 60, 3) if len(settled) >= 3 else None,
             "rss_growth_after_5min": round((end - at_5min) / at_5min, 4) if at_5min and end else None,
@@ -227,6 +232,8 @@ def run_soak(minutes: float, rate: float, workers: int, feedback_workers: int, r
             count = int(duration * rate)
             feeder = start_feeder(bootstrap, count, rate, seed, label_files[1], logs / "generate.log")
             started = time.monotonic()
+            for life in lives:
+                life.settled_after_s = max(SETTLE_S, started - life.started + SETTLE_S)
             next_restart = started + restart_every_s
             while feeder.poll() is None:
                 time.sleep(SAMPLE_EVERY_S)
